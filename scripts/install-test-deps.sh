@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use when they are missing: Debian's etcd-server
+# (real etcd for the store tests) and awscli (the aws-cli v2 smoke test of the emulator).
+set -euo pipefail
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+[ -x /usr/bin/aws ] || need+=(awscli)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} from Debian's packages"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Debian's package starts no daemon here (no systemd); the tests start their own etcd members.
