@@ -36,7 +36,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   const registry = options.registry ?? new Registry();
   const app = fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    logController: options.logRequests ? LogController : QuietRequests,
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 },
   });
@@ -67,13 +67,6 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
 
   for (const plugin of options.plugins) await app.register(plugin);
   return app;
-}
-
-/** Request logs are noise at info level for a service answering thousands of list calls. */
-class QuietRequests extends LogController {
-  constructor() {
-    super({ disableRequestLogging: true });
-  }
 }
 
 /** A registry with Node's default process metrics (RSS, heap, event loop lag) under `blox_`. */
