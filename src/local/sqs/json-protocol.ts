@@ -1,0 +1,47 @@
+import { AwsError, jsonErrorResponse } from '../http/aws-error.js';
+import type { EmulatorRequest, EmulatorResponse } from '../http/types.js';
+import { sqsErrors } from './errors.js';
+import { operations } from './operations.js';
+import type { SqsEmulator } from './sqs-emulator.js';
+
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
+const NAMESPACE = 'com.amazonaws.sqs';
+const TARGET_PREFIX = 'AmazonSQS.';
+
+export function isSqsJsonRequest(request: EmulatorRequest): boolean {
+  return request.method === 'POST' && (request.headers['x-amz-target'] ?? '').startsWith(TARGET_PREFIX);
+}
+
+/** AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`), as the JS SDK v3 and boto3 speak it. */
+export async function handleSqsJson(
+  sqs: SqsEmulator,
+  request: EmulatorRequest,
+  signal: AbortSignal | undefined,
+): Promise<EmulatorResponse> {
+  const op = (request.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length);
+  try {
+    if (!Object.hasOwn(operations, op))
+      throw new AwsError('UnknownOperationException', `Unknown SQS operation ${op}.`, {
+        queryCode: 'InvalidAction',
+      });
+    let input: Record<string, unknown> = {};
+    if (request.body.length > 0) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(request.body.toString('utf8'));
+      } catch {
+        throw new AwsError('SerializationException', 'The request body is not valid JSON.', {
+          queryCode: 'MalformedQueryString',
+        });
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw sqsErrors.invalidParameterValue('The request body must be a JSON object.');
+      input = parsed as Record<string, unknown>;
+    }
+    const output = await sqs.call(op, input, { host: request.host, ...(signal ? { signal } : {}) });
+    return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body: JSON.stringify(output) };
+  } catch (err) {
+    if (err instanceof AwsError) return jsonErrorResponse(err, NAMESPACE, CONTENT_TYPE);
+    throw err;
+  }
+}

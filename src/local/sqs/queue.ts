@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import { sqsErrors } from './errors.js';
+import type { MessageAttributeValue } from './md5.js';
+import { MinHeap } from './min-heap.js';
+import { defaultSettings, type QueueSettings } from './queue-attributes.js';
+
+export type MessageState = 'delayed' | 'ready' | 'inflight' | 'deleted';
+
+export interface StoredMessage {
+  id: string;
+  body: string;
+  md5OfBody: string;
+  attributes: Record<string, MessageAttributeValue> | undefined;
+  md5OfAttributes: string | undefined;
+  systemAttributes: Record<string, MessageAttributeValue> | undefined;
+  sentAt: number;
+  senderId: string;
+  /** 0 until the first receive. */
+  firstReceiveAt: number;
+  receiveCount: number;
+  state: MessageState;
+  /** Bumped on each receive; a receipt handle names the receive it came from. */
+  receiptSeq: number;
+  /** Bumped on every state change, so heap entries of an earlier state are recognised as stale. */
+  stamp: number;
+  groupId?: string;
+  deduplicationId?: string;
+  sequenceNumber?: string;
+  deadLetterSourceArn?: string;
+}
+
+interface InvisibleEntry {
+  at: number;
+  msg: StoredMessage;
+  stamp: number;
+}
+
+/** Called for each message about to be received once more than maxReceiveCount; true if it moved. */
+export type DeadLetterMove = (msg: StoredMessage) => boolean;
+
+/**
+ * One queue's messages. Ready messages wait in a FIFO deque; delayed and in-flight ones in a
+ * min-heap keyed by the time they become visible, promoted lazily on each operation. Every
+ * state change bumps the message's stamp, so deletes and visibility changes never search:
+ * stale heap and deque entries are skipped when reached.
+ */
+export class SqsQueue {
+  readonly name: string;
+  readonly arn: string;
+  readonly fifo: boolean;
+  readonly createdAt: number;
+  lastModifiedAt: number;
+  settings: QueueSettings;
+  tags: Record<string, string> = {};
+  /** Distinguishes this queue from an earlier one of the same name in receipt handles. */
+  readonly token = randomUUID().slice(0, 8);
+
+  private readonly messages = new Map<string, StoredMessage>();
+  private ready: Array<StoredMessage | undefined> = [];
+  private head = 0;
+  private readonly invisible = new MinHeap<InvisibleEntry>();
+  private readonly counts = { ready: 0, delayed: 0, inflight: 0 };
+  private readonly waiters = new Set<() => boolean>();
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Infinity;
+  private sequence = 0n;
+
+  constructor(
+    name: string,
+    arn: string,
+    now: number,
+    private readonly clock: () => number,
+    settings: QueueSettings = defaultSettings(),
+  ) {
+    this.name = name;
+    this.arn = arn;
+    this.fifo = name.endsWith('.fifo');
+    this.createdAt = now;
+    this.lastModifiedAt = now;
+    this.settings = settings;
+  }
+
+  /** Approximate counts as GetQueueAttributes reports them. */
+  stats(now: number): { visible: number; notVisible: number; delayed: number } {
+    this.promote(now);
+    return { visible: this.counts.ready, notVisible: this.counts.inflight, delayed: this.counts.delayed };
+  }
+
+  enqueue(
+    message: Omit<StoredMessage, 'state' | 'receiptSeq' | 'stamp' | 'firstReceiveAt' | 'receiveCount'>,
+    delaySeconds: number,
+    now: number,
+  ): StoredMessage {
+    const stored: StoredMessage = {
+      ...message,
+      state: 'ready',
+      receiptSeq: 0,
+      stamp: 0,
+      firstReceiveAt: 0,
+      receiveCount: 0,
+    };
+    if (this.fifo) stored.sequenceNumber = (++this.sequence).toString().padStart(20, '0');
+    this.messages.set(stored.id, stored);
+    if (delaySeconds > 0) this.makeInvisible(stored, 'delayed', now + delaySeconds * 1000);
+    else this.makeReady(stored);
+    this.notify(now);
+    return stored;
+  }
+
+  /** Takes up to `max` visible messages, making each invisible for `visibilitySeconds`. */
+  receive(max: number, visibilitySeconds: number, now: number, deadLetter?: DeadLetterMove): StoredMessage[] {
+    this.promote(now);
+    const out: StoredMessage[] = [];
+    const retentionMs = this.settings.MessageRetentionPeriod * 1000;
+    const redrive = this.settings.RedrivePolicy;
+    while (out.length < max && this.head < this.ready.length) {
+      const msg = this.ready[this.head];
+      this.ready[this.head++] = undefined;
+      if (!msg || msg.state !== 'ready') continue;
+      if (now - msg.sentAt >= retentionMs) {
+        this.remove(msg);
+        continue;
+      }
+      if (redrive && deadLetter && msg.receiveCount >= redrive.maxReceiveCount && deadLetter(msg)) {
+        this.remove(msg);
+        continue;
+      }
+      this.counts.ready--;
+      msg.receiveCount++;
+      if (msg.firstReceiveAt === 0) msg.firstReceiveAt = now;
+      msg.receiptSeq++;
+      this.makeInvisible(msg, 'inflight', now + visibilitySeconds * 1000);
+      out.push(msg);
+    }
+    this.compactDeque();
+    return out;
+  }
+
+  receiptHandle(msg: StoredMessage): string {
+    return Buffer.from(`${this.token}:${msg.id}:${msg.receiptSeq}`).toString('base64url');
+  }
+
+  /** Deletes the message a handle names; a stale or already-used handle succeeds and does nothing, as in SQS. */
+  deleteByHandle(handle: string): void {
+    const msg = this.resolveHandle(handle);
+    if (msg) this.remove(msg);
+  }
+
+  changeVisibility(handle: string, seconds: number, now: number): void {
+    const msg = this.resolveHandle(handle);
+    if (!msg)
+      throw sqsErrors.invalidParameterValue(
+        `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+      );
+    this.promote(now);
+    if (msg.state !== 'inflight') throw sqsErrors.messageNotInflight();
+    this.counts.inflight--;
+    this.makeInvisible(msg, 'inflight', now + seconds * 1000);
+    if (seconds === 0) this.notify(now);
+    else this.scheduleWake(now);
+  }
+
+  purge(): void {
+    for (const msg of this.messages.values()) {
+      msg.state = 'deleted';
+      msg.stamp++;
+    }
+    this.messages.clear();
+    this.ready = [];
+    this.head = 0;
+    this.invisible.clear();
+    this.counts.ready = this.counts.delayed = this.counts.inflight = 0;
+  }
+
+  /** Registers a long poller; it is called when messages may be available and returns true once satisfied. */
+  addWaiter(waiter: () => boolean, now: number): void {
+    this.waiters.add(waiter);
+    this.scheduleWake(now);
+  }
+
+  removeWaiter(waiter: () => boolean): void {
+    this.waiters.delete(waiter);
+    if (this.waiters.size === 0) this.clearWake();
+  }
+
+  /** Every stored message, for snapshots. */
+  allMessages(): StoredMessage[] {
+    return [...this.messages.values()];
+  }
+
+  /**
+   * Puts back a message from a snapshot. In-flight and delayed messages come back visible: a
+   * restarted emulator has no consumer holding them any more.
+   */
+  restoreMessage(msg: StoredMessage): void {
+    const restored: StoredMessage = { ...msg, stamp: 0, receiptSeq: 0 };
+    this.messages.set(restored.id, restored);
+    this.makeReady(restored);
+  }
+
+  /** Wakes waiters so they end (used when the queue is deleted or the emulator closes). */
+  dispose(): void {
+    this.clearWake();
+    this.waiters.clear();
+  }
+
+  private resolveHandle(handle: string): StoredMessage | undefined {
+    const parts = Buffer.from(handle, 'base64url').toString('utf8').split(':');
+    if (parts.length !== 3 || parts[0] !== this.token || !/^\d+$/.test(parts[2] ?? ''))
+      throw sqsErrors.receiptHandleIsInvalid(handle);
+    const msg = this.messages.get(parts[1]!);
+    if (!msg || msg.receiptSeq !== Number(parts[2])) return undefined;
+    return msg;
+  }
+
+  private makeReady(msg: StoredMessage): void {
+    msg.state = 'ready';
+    msg.stamp++;
+    this.counts.ready++;
+    this.ready.push(msg);
+  }
+
+  private makeInvisible(msg: StoredMessage, state: 'delayed' | 'inflight', at: number): void {
+    msg.state = state;
+    msg.stamp++;
+    this.counts[state]++;
+    this.invisible.push({ at, msg, stamp: msg.stamp });
+  }
+
+  private remove(msg: StoredMessage): void {
+    if (msg.state === 'deleted') return;
+    this.counts[msg.state]--;
+    msg.state = 'deleted';
+    msg.stamp++;
+    this.messages.delete(msg.id);
+    // Deleted in-flight messages leave stale heap entries; drop them once they dominate.
+    const live = this.counts.delayed + this.counts.inflight;
+    if (this.invisible.size > 4096 && this.invisible.size > 2 * live)
+      this.invisible.retain((entry) => entry.msg.stamp === entry.stamp);
+  }
+
+  private promote(now: number): void {
+    let top = this.invisible.peek();
+    while (top && top.at <= now) {
+      this.invisible.pop();
+      const msg = top.msg;
+      if (msg.stamp === top.stamp) {
+        this.counts[msg.state as 'delayed' | 'inflight']--;
+        this.makeReady(msg);
+      }
+      top = this.invisible.peek();
+    }
+  }
+
+  private compactDeque(): void {
+    if (this.head > 1024 && this.head * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.head);
+      this.head = 0;
+    } else if (this.head === this.ready.length && this.head > 0) {
+      this.ready = [];
+      this.head = 0;
+    }
+  }
+
+  /** Lets waiting long polls take newly visible messages, oldest waiter first. */
+  private notify(now: number): void {
+    if (this.waiters.size === 0) return;
+    this.promote(now);
+    for (const waiter of this.waiters) {
+      if (this.counts.ready === 0) break;
+      if (waiter()) this.waiters.delete(waiter);
+    }
+    this.scheduleWake(now);
+  }
+
+  /** While someone waits, a timer fires when the next invisible message becomes visible. */
+  private scheduleWake(now: number): void {
+    if (this.waiters.size === 0) return this.clearWake();
+    let top = this.invisible.peek();
+    while (top && top.msg.stamp !== top.stamp) {
+      this.invisible.pop();
+      top = this.invisible.peek();
+    }
+    if (!top) return this.clearWake();
+    if (this.wakeTimer && this.wakeAt <= top.at) return;
+    this.clearWake();
+    this.wakeAt = top.at;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAt = Infinity;
+        this.notify(this.clock());
+      },
+      Math.max(0, top.at - now),
+    );
+    this.wakeTimer.unref();
+  }
+
+  private clearWake(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAt = Infinity;
+  }
+}
