@@ -1,0 +1,3 @@
+export * from './clients.js';
+export * from './backoff.js';
+export * from './rate-limiter.js';

@@ -1,0 +1,2 @@
+export * from './guarded-commit.js';
+export * from './entity-writer.js';
