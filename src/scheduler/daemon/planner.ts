@@ -1,0 +1,341 @@
+import type { InstanceView, TaskView } from '../framework/views.js';
+import { prepareCluster, type ClusterView } from './cluster-view.js';
+import { resolveCount, type CountOrPercent } from './counts.js';
+import { MATCH_ALL, type CompiledFilter } from './filter.js';
+import { GROUP_PREFIX, type ForeignTaskPolicy, type StatusCounts } from './model.js';
+
+/**
+ * The daemon planner: a pure function from (environment, instances, tasks) to the actions that
+ * bring the cluster one step closer to "exactly one task of the target revision on every
+ * eligible instance", without ever having more eligible instances than `maxUnavailable`
+ * without a running daemon task because of a stop it ordered. No I/O, no clock: `now` is given.
+ *
+ * Modes:
+ *  - rolling / steady: start where missing, replace outdated tasks within maxUnavailable,
+ *    stop duplicates and tasks on instances that left the environment;
+ *  - paused (the last deployment failed and was not rolled back): as above, but outdated tasks
+ *    are left alone;
+ *  - inactive (no deployment yet, as in v0.3): counts only, no actions;
+ *  - delete: stop every task of the environment.
+ */
+export type PlanMode = 'rolling' | 'steady' | 'paused' | 'inactive' | 'delete';
+
+export interface PlannerEnvironment {
+  name: string;
+  /** ECS group that marks the environment's tasks. */
+  group: string;
+  clusterArn: string;
+  mode: PlanMode;
+  /** Target revision (absent when inactive without any revision). */
+  revision?: number;
+  taskDefinition?: string;
+  /** Deployment whose ID goes into `startedBy` of started tasks. */
+  deploymentId?: string;
+  filter?: CompiledFilter;
+  maxUnavailable: CountOrPercent;
+  foreignTasks: ForeignTaskPolicy;
+}
+
+export interface LaunchInFlight {
+  /** When the intent was recorded (epoch ms). */
+  at: number;
+  taskArn?: string;
+}
+
+export interface FailureRecord {
+  attempts: number;
+  /** Epoch ms of the last failure. */
+  lastAt: number;
+}
+
+export interface PlanContext {
+  now: number;
+  /** Launches recorded in the store whose task is not visible in cluster state yet, by instance ARN. */
+  launches?: ReadonlyMap<string, LaunchInFlight>;
+  /** StopTask calls made whose effect is not visible yet, by task ARN. */
+  stopping?: ReadonlySet<string>;
+  /** Failures of the target deployment, by instance ARN. */
+  failures?: ReadonlyMap<string, FailureRecord>;
+  /** Retry backoff after a failure on an instance: base * 2^(attempts-1), capped. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+export type StopReason = 'duplicate' | 'outdated' | 'ineligible' | 'draining' | 'deleted';
+
+export type Action =
+  | {
+      type: 'start';
+      instance: string;
+      taskDefinition: string;
+      revision: number;
+      deploymentId: string;
+    }
+  | { type: 'stop'; task: string; instance?: string; reason: StopReason };
+
+export interface ObservedFailure {
+  instance: string;
+  task: string;
+  reason: string;
+}
+
+export interface Plan {
+  actions: Action[];
+  counts: StatusCounts;
+  /** Eligible instances without a RUNNING daemon task, before this plan's actions. */
+  unavailable: number;
+  /** maxUnavailable resolved against `desired`. */
+  maxUnavailable: number;
+  /** Eligible instances whose daemon task runs another task definition. */
+  outdated: number;
+  /** Launches recorded but not visible yet. */
+  inFlight: number;
+  /** Instances waiting for a failure backoff to pass. */
+  backingOff: number;
+  /** Tasks of the target deployment that stopped on their own (crashed, failed to start). */
+  observedFailures: ObservedFailure[];
+  /** Every eligible instance runs exactly one RUNNING task of the target revision and nothing else is left to do. */
+  converged: boolean;
+}
+
+/** Stop reasons the scheduler writes; a task stopped with one of these is not a failure. */
+export const STOP_REASON_PREFIX = 'Blox daemon scheduler: ';
+
+export function stopReasonText(reason: StopReason): string {
+  const text: Record<StopReason, string> = {
+    duplicate: 'extra copy of the daemon task on this instance',
+    outdated: 'replaced by a newer revision of the environment',
+    ineligible: 'instance no longer matches the environment',
+    draining: 'instance is draining',
+    deleted: 'environment deleted',
+  };
+  return STOP_REASON_PREFIX + text[reason];
+}
+
+/** Plans from plain lists (prepares the cluster view first). */
+export function plan(
+  environment: PlannerEnvironment,
+  instances: readonly InstanceView[],
+  tasks: readonly TaskView[],
+  context: PlanContext,
+): Plan {
+  return planPrepared(environment, prepareCluster(environment.clusterArn, instances, tasks), context);
+}
+
+/** Plans against a prepared cluster view (share one view across the cluster's environments). */
+export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: PlanContext): Plan {
+  const actions: Action[] = [];
+  const counts: StatusCounts = {
+    desired: 0,
+    current: 0,
+    updated: 0,
+    available: 0,
+    failed: 0,
+    misscheduled: 0,
+  };
+  const observedFailures: ObservedFailure[] = [];
+  const stopping = ctx.stopping;
+  const isActive = (t: TaskView) =>
+    t.desiredStatus !== 'STOPPED' && t.lastStatus !== 'STOPPED' && !stopping?.has(t.arn);
+  const isStopping = (t: TaskView) =>
+    t.lastStatus !== 'STOPPED' && (t.desiredStatus === 'STOPPED' || !!stopping?.has(t.arn));
+
+  const n = view.instances.length;
+  const owned: Array<TaskView[] | undefined> = new Array(n);
+  for (const t of view.tasksByGroup.get(env.group) ?? []) {
+    const idx = t.instanceArn === undefined ? undefined : view.indexByArn.get(t.instanceArn);
+    if (idx !== undefined) (owned[idx] ??= []).push(t);
+  }
+  const adopted = new Set<string>();
+  if (env.foreignTasks === 'adopt' && env.taskDefinition !== undefined && env.mode !== 'delete') {
+    for (const t of view.foreignByTaskDefinition.get(env.taskDefinition) ?? []) {
+      const idx = t.instanceArn === undefined ? undefined : view.indexByArn.get(t.instanceArn);
+      if (idx === undefined) continue;
+      (owned[idx] ??= []).push(t);
+      adopted.add(t.arn);
+    }
+  }
+  const eligible = view.eligibility(env.filter ?? MATCH_ALL);
+  const target = env.taskDefinition;
+  const canAct = env.mode !== 'inactive';
+  const outdated: Array<{ instance: string; task: TaskView; running: boolean }> = [];
+  let unavailable = 0;
+  let inFlight = 0;
+  let backingOff = 0;
+  let duplicates = 0;
+
+  for (let i = 0; i < n; i++) {
+    const list = owned[i];
+    const instance = view.instances[i]!;
+    if (env.mode === 'delete') {
+      for (const t of list ?? []) if (isActive(t) && !adopted.has(t.arn)) stop(actions, t, 'deleted');
+      continue;
+    }
+    if (!eligible[i]) {
+      if (!list) continue;
+      const live = list.filter((t) => isActive(t) && !adopted.has(t.arn));
+      if (live.length === 0) continue;
+      counts.misscheduled += live.length;
+      if (!canAct) continue;
+      if (instance.status === 'DRAINING') {
+        // As ECS does: the daemon task is the last to stop on a draining instance.
+        if (!hasOtherLiveTasks(view.tasksByInstance[i], env.group))
+          for (const t of live) stop(actions, t, 'draining');
+      } else if (instance.status === 'ACTIVE' && instance.agentConnected) {
+        for (const t of live) stop(actions, t, 'ineligible');
+      }
+      continue;
+    }
+
+    counts.desired++;
+    let kept: TaskView | undefined;
+    let anyStopping = false;
+    if (list) {
+      let live: TaskView[] | undefined;
+      for (const t of list) {
+        if (isActive(t)) (live ??= []).push(t);
+        else if (isStopping(t)) anyStopping = true;
+        else if (
+          t.taskDefinitionArn === target &&
+          env.deploymentId !== undefined &&
+          t.startedBy === env.deploymentId &&
+          isFailure(t)
+        ) {
+          observedFailures.push({
+            instance: instance.arn,
+            task: t.arn,
+            reason: t.stoppedReason ?? t.stopCode ?? 'task stopped',
+          });
+        }
+      }
+      if (live && live.length > 1) {
+        live.sort((a, b) => preference(a, b, target, adopted));
+        for (let k = 1; k < live.length; k++) {
+          duplicates++;
+          if (canAct) stop(actions, live[k]!, 'duplicate');
+        }
+      }
+      kept = live?.[0];
+    }
+    const failure = ctx.failures?.get(instance.arn);
+    if (kept) {
+      counts.current++;
+      const updated = kept.taskDefinitionArn === target;
+      const running = kept.lastStatus === 'RUNNING';
+      if (updated) counts.updated++;
+      if (running) counts.available++;
+      else unavailable++;
+      if (!updated) outdated.push({ instance: instance.arn, task: kept, running });
+      else if (failure && !running) counts.failed++;
+      continue;
+    }
+    unavailable++;
+    if (failure) counts.failed++;
+    if (anyStopping) continue;
+    if (ctx.launches?.has(instance.arn)) {
+      inFlight++;
+      continue;
+    }
+    if (!canAct || target === undefined || env.revision === undefined || env.deploymentId === undefined)
+      continue;
+    if (failure && ctx.now < failure.lastAt + backoffMs(failure.attempts, ctx)) {
+      backingOff++;
+      continue;
+    }
+    actions.push({
+      type: 'start',
+      instance: instance.arn,
+      taskDefinition: target,
+      revision: env.revision,
+      deploymentId: env.deploymentId,
+    });
+  }
+
+  const maxUnavailable = Math.max(1, resolveCount(env.maxUnavailable, counts.desired, 'up'));
+  if (canAct && env.mode !== 'paused' && env.mode !== 'delete') {
+    // Tasks that are not running cost no availability to replace; running ones use the budget.
+    let budget = maxUnavailable - unavailable;
+    outdated.sort((a, b) => Number(a.running) - Number(b.running) || cmp(a.instance, b.instance));
+    for (const o of outdated) {
+      if (o.running) {
+        if (budget <= 0) continue;
+        budget--;
+      }
+      stop(actions, o.task, 'outdated');
+    }
+  }
+  const converged =
+    env.mode !== 'inactive' &&
+    env.mode !== 'delete' &&
+    counts.updated === counts.desired &&
+    counts.available === counts.desired &&
+    counts.misscheduled === 0 &&
+    duplicates === 0 &&
+    inFlight === 0;
+  return {
+    actions,
+    counts,
+    unavailable,
+    maxUnavailable,
+    outdated: outdated.length,
+    inFlight,
+    backingOff,
+    observedFailures,
+    converged,
+  };
+}
+
+export function backoffMs(attempts: number, ctx: Pick<PlanContext, 'retryBaseMs' | 'retryMaxMs'>): number {
+  const base = ctx.retryBaseMs ?? 1000;
+  const max = ctx.retryMaxMs ?? 60_000;
+  return Math.min(max, base * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
+}
+
+/** A task that stopped on its own: not by us, not by a user. */
+function isFailure(t: TaskView): boolean {
+  if (t.stoppedReason?.startsWith(STOP_REASON_PREFIX)) return false;
+  if (t.stopCode !== undefined) return t.stopCode !== 'UserInitiated';
+  return t.startedAt === undefined;
+}
+
+/** Other live tasks on a draining instance, not counting daemon tasks (which all stop last). */
+function hasOtherLiveTasks(tasks: TaskView[] | undefined, group: string): boolean {
+  for (const t of tasks ?? []) {
+    if (t.group === group || t.group?.startsWith(GROUP_PREFIX)) continue;
+    if (t.lastStatus !== 'STOPPED') return true;
+  }
+  return false;
+}
+
+/** Which copy to keep: the target revision, then RUNNING, then our own over adopted, then the oldest. */
+function preference(a: TaskView, b: TaskView, target: string | undefined, adopted: Set<string>): number {
+  return (
+    Number(b.taskDefinitionArn === target) - Number(a.taskDefinitionArn === target) ||
+    Number(b.lastStatus === 'RUNNING') - Number(a.lastStatus === 'RUNNING') ||
+    Number(adopted.has(a.arn)) - Number(adopted.has(b.arn)) ||
+    cmp(a.createdAt ?? '', b.createdAt ?? '') ||
+    cmp(a.arn, b.arn)
+  );
+}
+
+function stop(actions: Action[], t: TaskView, reason: StopReason): void {
+  const action: Action = { type: 'stop', task: t.arn, reason };
+  if (t.instanceArn !== undefined) action.instance = t.instanceArn;
+  actions.push(action);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One line per action, for logs and `--dry-run` style printing. */
+export function formatPlan(p: Plan): string {
+  const c = p.counts;
+  const head = `desired=${c.desired} current=${c.current} updated=${c.updated} available=${c.available} failed=${c.failed} misscheduled=${c.misscheduled} unavailable=${p.unavailable}/${p.maxUnavailable} inFlight=${p.inFlight} converged=${p.converged}`;
+  const lines = p.actions.map((a) =>
+    a.type === 'start'
+      ? `start ${a.taskDefinition} on ${a.instance} (revision ${a.revision})`
+      : `stop ${a.task} (${a.reason})`,
+  );
+  return [head, ...lines].join('\n');
+}
