@@ -60,3 +60,13 @@ export class StoreClosedError extends StoreError {
     super('StoreClosed', 'the store is closed', { status: 503 });
   }
 }
+
+/** A lease id that does not exist (never granted, expired or revoked). */
+export class LeaseNotFoundError extends StoreError {
+  constructor(leaseId: string) {
+    super('LeaseNotFound', `lease ${leaseId} does not exist (never granted, expired or revoked)`, {
+      status: 404,
+      details: { leaseId },
+    });
+  }
+}

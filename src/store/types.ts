@@ -131,6 +131,11 @@ export interface Lease {
   onLost(listener: (err: Error) => void): void;
 }
 
+export interface LeaseOptions {
+  /** Keep the lease alive automatically (default true). false: it expires `ttlSeconds` after the grant. */
+  keepAlive?: boolean;
+}
+
 export interface CompactionPolicy {
   /** Keep at least this many revisions of history (default 10,000). */
   retainRevisions?: number;
@@ -169,7 +174,12 @@ export interface Store {
   /** Drop history before `revision`: watches and reads from earlier revisions then fail with CompactedError. */
   compact(revision: number): Promise<void>;
 
-  grantLease(ttlSeconds: number): Promise<Lease>;
+  /**
+   * Grant a lease of `ttlSeconds` (whole seconds, >= 1; etcd may round small TTLs up to its minimum).
+   * By default the store keeps it alive until revoked or the store is closed (as etcd clients do).
+   * Extension (backward compatible): `{ keepAlive: false }` grants a lease that simply expires after its TTL.
+   */
+  grantLease(ttlSeconds: number, options?: LeaseOptions): Promise<Lease>;
 
   status(): Promise<StoreStatus>;
   /** Stop background work, close watches and connections. Idempotent. */

@@ -1,0 +1,835 @@
+/**
+ * The embedded backend: one SQLite file (`<dataDir>/blox.db`, WAL mode) owned by one process.
+ *
+ * Tables: `kv` (current state), `history` (every change, for reads at a revision and watch replay;
+ * compaction deletes from it), `leases`, `meta` (compacted revision). The current revision is the
+ * highest revision in `history` (compaction always keeps the newest revision's rows).
+ *
+ * Durability: WAL with synchronous=NORMAL by default: a committed transaction survives a crash of
+ * the process (kill -9), because its WAL frames are written to the OS before commit returns; a power
+ * loss may lose the last transactions. `synchronous: 'full'` fsyncs every commit (power-loss safe,
+ * much slower).
+ *
+ * Exclusivity: the connection runs in EXCLUSIVE locking mode, so a second process (or a second
+ * open in the same process) that opens the same data directory gets StoreUnavailableError.
+ *
+ * Everything in better-sqlite3 is synchronous: statements are prepared once, a write is one SQLite
+ * transaction, and watchers are notified in-process after the commit (on a microtask, so a watcher
+ * callback never runs inside a write).
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
+import {
+  CompactedError,
+  FutureRevisionError,
+  InvalidArgumentError,
+  LeaseNotFoundError,
+  StoreClosedError,
+  StoreUnavailableError,
+} from '../errors.js';
+import type {
+  CompactionPolicy,
+  Compare,
+  KeyValue,
+  Lease,
+  LeaseOptions,
+  RangeOptions,
+  RangeResult,
+  Store,
+  StoreStatus,
+  TxnOp,
+  TxnRequest,
+  TxnResult,
+  WatchEvent,
+  WatchHandlers,
+  WatchOptions,
+  Watcher,
+} from '../types.js';
+import {
+  checkReadRevision,
+  compareKeys,
+  prefixEnd,
+  resolveCompaction,
+  validateKey,
+  validateLeaseId,
+  validateRange,
+  validateRevisionArg,
+  validateTtl,
+  validateTxn,
+  validateValue,
+  validateWatch,
+} from '../validate.js';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database file (created if missing). */
+  dataDir: string;
+  /** File name inside dataDir (default `blox.db`). */
+  fileName?: string;
+  /** 'normal' (default): durable against process crashes. 'full': also against power loss (slower). */
+  synchronous?: 'normal' | 'full';
+  compaction?: CompactionPolicy;
+  /** How often expired leases are swept (default 250 ms). */
+  leaseSweepMs?: number;
+  logger?: Logger;
+}
+
+const PUT = 0;
+const DEL = 1;
+/** Watch replay reads history in chunks of about this many rows. */
+const REPLAY_CHUNK = 2000;
+
+interface KvRow {
+  key: string;
+  value: string;
+  create_rev: number;
+  mod_rev: number;
+  version: number;
+  lease: number | null;
+}
+
+interface HistRow {
+  rev: number;
+  key: string;
+  type: number;
+  value: string | null;
+  create_rev: number;
+  version: number;
+  prev_value: string | null;
+}
+
+interface LeaseState {
+  id: number;
+  ttl: number;
+  expiresAt: number;
+  keepAlive: boolean;
+  lost: Array<(err: Error) => void>;
+}
+
+function toKv(row: KvRow): KeyValue {
+  const kv: KeyValue = {
+    key: row.key,
+    value: row.value,
+    createRevision: row.create_rev,
+    modRevision: row.mod_rev,
+    version: row.version,
+  };
+  if (row.lease !== null) kv.lease = String(row.lease);
+  return kv;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL,
+  version INTEGER NOT NULL, lease INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_lease ON kv(lease) WHERE lease IS NOT NULL;
+CREATE TABLE IF NOT EXISTS history (
+  rev INTEGER NOT NULL, sub INTEGER NOT NULL, key TEXT NOT NULL, type INTEGER NOT NULL, value TEXT,
+  create_rev INTEGER NOT NULL, version INTEGER NOT NULL, prev_value TEXT, lease INTEGER, ts INTEGER NOT NULL,
+  PRIMARY KEY (rev, sub)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS history_key ON history(key, rev);
+CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY AUTOINCREMENT, ttl INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+`;
+
+class SqliteWatch implements Watcher {
+  closed = false;
+  /** Next revision to deliver from history while replaying; undefined once live. */
+  replayNext: number | undefined;
+  /** Last revision replay must reach before switching to live delivery. */
+  replayUntil = 0;
+  queue: WatchEvent[] = [];
+  scheduled = false;
+  lastActivity = Date.now();
+  timer: NodeJS.Timeout | undefined;
+  readonly upper: string | undefined;
+
+  constructor(
+    readonly store: SqliteStore,
+    readonly prefix: string,
+    readonly handlers: WatchHandlers,
+  ) {
+    this.upper = prefixEnd(prefix);
+  }
+
+  matches(key: string): boolean {
+    return key.startsWith(this.prefix);
+  }
+
+  push(events: WatchEvent[]): void {
+    for (const e of events) if (this.matches(e.key)) this.queue.push(e);
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.closed || this.replayNext !== undefined || this.queue.length === 0) return;
+    const events = this.queue;
+    this.queue = [];
+    this.lastActivity = Date.now();
+    try {
+      this.handlers.onEvents(events);
+    } catch (err) {
+      this.store.logger.error({ err, prefix: this.prefix }, 'store watch handler threw');
+    }
+  }
+
+  fail(err: Error): void {
+    if (this.closed) return;
+    void this.close();
+    try {
+      this.handlers.onError(err);
+    } catch (e) {
+      this.store.logger.error({ err: e, prefix: this.prefix }, 'store watch error handler threw');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    if (this.timer) clearInterval(this.timer);
+    this.store.watchers.delete(this);
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  readonly path: string;
+  readonly logger: Logger;
+  readonly watchers = new Set<SqliteWatch>();
+
+  private readonly db: Database.Database;
+  private rev: number;
+  private compacted: number;
+  private closed = false;
+  private readonly leases = new Map<number, LeaseState>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly stmtCache = new Map<string, Database.Statement>();
+  private readonly policy: Required<CompactionPolicy>;
+
+  // Hot-path statements.
+  private readonly sGet: Database.Statement<[string], KvRow>;
+  private readonly sUpsert: Database.Statement;
+  private readonly sDeleteKv: Database.Statement;
+  private readonly sHist: Database.Statement;
+  private readonly sGetAt: Database.Statement<[string, number], HistRow & { lease: number | null }>;
+  private readonly runWrite: (fn: () => void) => void;
+
+  constructor(options: SqliteStoreOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.policy = resolveCompaction(options.compaction);
+    mkdirSync(options.dataDir, { recursive: true });
+    this.path = join(options.dataDir, options.fileName ?? 'blox.db');
+    let db: Database.Database;
+    try {
+      db = new Database(this.path, { timeout: 0 });
+    } catch (err) {
+      throw new StoreUnavailableError(`cannot open the store database ${this.path}: ${String(err)}`, err);
+    }
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('journal_mode = WAL');
+      db.exec('BEGIN EXCLUSIVE; COMMIT;');
+    } catch (err) {
+      db.close();
+      if (/locked|busy/i.test(String(err))) {
+        throw new StoreUnavailableError(
+          `the data directory ${options.dataDir} is in use by another process (${this.path} is locked); ` +
+            'only one Blox process may own an embedded store: stop the other one or use another --data-dir',
+          err,
+        );
+      }
+      throw new StoreUnavailableError(`cannot open the store database ${this.path}: ${String(err)}`, err);
+    }
+    this.db = db;
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.exec(SCHEMA);
+    const maxRev = (db.prepare('SELECT MAX(rev) AS r FROM history').get() as { r: number | null }).r;
+    this.rev = Math.max(1, maxRev ?? 1);
+    const c = db.prepare("SELECT value FROM meta WHERE name = 'compacted'").get() as
+      { value: number } | undefined;
+    this.compacted = c?.value ?? 0;
+
+    this.sGet = db.prepare('SELECT key, value, create_rev, mod_rev, version, lease FROM kv WHERE key = ?');
+    this.sUpsert = db.prepare(
+      'INSERT OR REPLACE INTO kv (key, value, create_rev, mod_rev, version, lease) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.sDeleteKv = db.prepare('DELETE FROM kv WHERE key = ?');
+    this.sHist = db.prepare(
+      'INSERT INTO history (rev, sub, key, type, value, create_rev, version, prev_value, lease, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.sGetAt = db.prepare(
+      'SELECT rev, key, type, value, create_rev, version, prev_value, lease FROM history WHERE key = ? AND rev <= ? ORDER BY rev DESC LIMIT 1',
+    );
+    this.runWrite = db.transaction((fn: () => void) => fn());
+
+    // Leases survive a restart; their keep-alive does not: they expire ttl after the restart at the latest.
+    const now = Date.now();
+    for (const l of db.prepare('SELECT id, ttl, expires_at FROM leases').all() as Array<{
+      id: number;
+      ttl: number;
+      expires_at: number;
+    }>) {
+      this.leases.set(l.id, {
+        id: l.id,
+        ttl: l.ttl,
+        expiresAt: Math.min(l.expires_at, now + l.ttl * 1000),
+        keepAlive: false,
+        lost: [],
+      });
+    }
+    const sweep = setInterval(() => this.sweepLeases(), options.leaseSweepMs ?? 250);
+    sweep.unref();
+    this.timers.push(sweep);
+    if (this.policy.intervalMs > 0) {
+      const t = setInterval(() => this.autoCompact(), this.policy.intervalMs);
+      t.unref();
+      this.timers.push(t);
+    }
+    this.logger.debug(
+      { path: this.path, revision: this.rev, compacted: this.compacted },
+      'sqlite store opened',
+    );
+  }
+
+  private check(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmtCache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmtCache.set(sql, s);
+    }
+    return s;
+  }
+
+  private checkRevision(revision: number | undefined): void {
+    checkReadRevision(revision, this.rev);
+    if (revision !== undefined && revision < this.compacted)
+      throw new CompactedError(revision, this.compacted);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  private getNow(key: string): KeyValue | undefined {
+    const row = this.sGet.get(key);
+    return row ? toKv(row) : undefined;
+  }
+
+  private getAt(key: string, revision: number): KeyValue | undefined {
+    const row = this.sGetAt.get(key, revision);
+    if (!row || row.type !== PUT) return undefined;
+    return toKv({ ...row, value: row.value ?? '', mod_rev: row.rev });
+  }
+
+  async get(key: string, options: { revision?: number } = {}): Promise<KeyValue | undefined> {
+    this.check();
+    validateKey(key);
+    this.checkRevision(options.revision);
+    if (options.revision === undefined || options.revision === this.rev) return this.getNow(key);
+    return this.getAt(key, options.revision);
+  }
+
+  async range(options: RangeOptions): Promise<RangeResult> {
+    this.check();
+    validateRange(options);
+    this.checkRevision(options.revision);
+    const revision = this.rev;
+    const historical = options.revision !== undefined && options.revision !== revision;
+    const upper = prefixEnd(options.prefix);
+    const bounds: string[] = [];
+    const args: Array<string | number> = historical ? [options.revision!] : [];
+    if (options.prefix !== '') {
+      bounds.push('key >= ?');
+      args.push(options.prefix);
+    }
+    if (upper !== undefined) {
+      bounds.push('key < ?');
+      args.push(upper);
+    }
+    let from: string;
+    let cols: string;
+    if (historical) {
+      from =
+        'history h WHERE h.type = 0 AND h.rev = (SELECT MAX(h2.rev) FROM history h2 WHERE h2.key = h.key AND h2.rev <= ?)';
+      cols =
+        'h.key AS key, h.value AS value, h.create_rev AS create_rev, h.rev AS mod_rev, h.version AS version, h.lease AS lease';
+    } else {
+      from = 'kv WHERE 1';
+      cols = 'key, value, create_rev, mod_rev, version, lease';
+    }
+    const where = bounds.map((b) => ` AND ${historical ? 'h.' : ''}${b}`).join('');
+    const count = (this.stmt(`SELECT COUNT(*) AS n FROM ${from}${where}`).get(...args) as { n: number }).n;
+    const result: RangeResult = { items: [], revision, count };
+    if (options.countOnly) return result;
+    const pageArgs = [...args];
+    let pageWhere = where;
+    if (options.after !== undefined) {
+      pageWhere += ` AND ${historical ? 'h.' : ''}key > ?`;
+      pageArgs.push(options.after);
+    }
+    let limit = '';
+    if (options.limit !== undefined) {
+      limit = ' LIMIT ?';
+      pageArgs.push(options.limit + 1);
+    }
+    const rows = this.stmt(`SELECT ${cols} FROM ${from}${pageWhere} ORDER BY key${limit}`).all(
+      ...pageArgs,
+    ) as KvRow[];
+    if (options.limit !== undefined && rows.length > options.limit) {
+      rows.length = options.limit;
+      result.next = rows[rows.length - 1]!.key;
+    }
+    result.items = rows.map(toKv);
+    return result;
+  }
+
+  async revision(): Promise<number> {
+    this.check();
+    return this.rev;
+  }
+
+  // ---- writes -----------------------------------------------------------------------------------
+
+  private leaseOf(lease: string | undefined): number | null {
+    if (lease === undefined) return null;
+    const id = Number(lease);
+    const l = this.leases.get(id);
+    if (!l || l.expiresAt <= Date.now()) throw new LeaseNotFoundError(lease);
+    return id;
+  }
+
+  /** Inside a write transaction: put one key at revision `rev`. */
+  private doPut(
+    rev: number,
+    sub: number,
+    key: string,
+    value: string,
+    lease: number | null,
+    now: number,
+    events: WatchEvent[],
+  ): KvRow | undefined {
+    const prev = this.sGet.get(key);
+    const create = prev ? prev.create_rev : rev;
+    const version = prev ? prev.version + 1 : 1;
+    this.sUpsert.run(key, value, create, rev, version, lease);
+    this.sHist.run(rev, sub, key, PUT, value, create, version, null, lease, now);
+    const ev: WatchEvent = { type: 'put', key, value, revision: rev, createRevision: create, version };
+    if (prev) ev.prevValue = prev.value;
+    events.push(ev);
+    return prev;
+  }
+
+  private doDelete(rev: number, sub: number, prev: KvRow, now: number, events: WatchEvent[]): void {
+    this.sDeleteKv.run(prev.key);
+    this.sHist.run(rev, sub, prev.key, DEL, null, 0, 0, prev.value, null, now);
+    events.push({
+      type: 'delete',
+      key: prev.key,
+      revision: rev,
+      createRevision: 0,
+      version: 0,
+      prevValue: prev.value,
+    });
+  }
+
+  private commit(events: WatchEvent[]): void {
+    if (events.length === 0 || this.watchers.size === 0) return;
+    for (const w of this.watchers) w.push(events);
+  }
+
+  async put(
+    key: string,
+    value: string,
+    options: { lease?: string } = {},
+  ): Promise<{ revision: number; prev?: KeyValue }> {
+    this.check();
+    validateKey(key);
+    validateValue(value, key);
+    validateLeaseId(options.lease);
+    const lease = this.leaseOf(options.lease);
+    const rev = this.rev + 1;
+    const events: WatchEvent[] = [];
+    let prev: KvRow | undefined;
+    this.runWrite(() => {
+      prev = this.doPut(rev, 0, key, value, lease, Date.now(), events);
+    });
+    this.rev = rev;
+    this.commit(events);
+    return prev ? { revision: rev, prev: toKv(prev) } : { revision: rev };
+  }
+
+  async delete(key: string): Promise<{ revision: number; deleted: number }> {
+    this.check();
+    validateKey(key);
+    const prev = this.sGet.get(key);
+    if (!prev) return { revision: this.rev, deleted: 0 };
+    const rev = this.rev + 1;
+    const events: WatchEvent[] = [];
+    this.runWrite(() => this.doDelete(rev, 0, prev, Date.now(), events));
+    this.rev = rev;
+    this.commit(events);
+    return { revision: rev, deleted: 1 };
+  }
+
+  private compareOne(c: Compare): boolean {
+    const row = this.sGet.get(c.key);
+    let actual: string | number;
+    switch (c.target) {
+      case 'value':
+        if (!row) return false;
+        actual = row.value;
+        break;
+      case 'version':
+        actual = row ? row.version : 0;
+        break;
+      case 'createRevision':
+        actual = row ? row.create_rev : 0;
+        break;
+      case 'modRevision':
+        actual = row ? row.mod_rev : 0;
+        break;
+    }
+    const cmp =
+      typeof actual === 'string' ? compareKeys(actual, c.value as string) : actual - (c.value as number);
+    switch (c.op) {
+      case '=':
+        return cmp === 0;
+      case '!=':
+        return cmp !== 0;
+      case '<':
+        return cmp < 0;
+      case '>':
+        return cmp > 0;
+    }
+  }
+
+  async txn(request: TxnRequest): Promise<TxnResult> {
+    this.check();
+    validateTxn(request);
+    const rev = this.rev + 1;
+    const events: WatchEvent[] = [];
+    const gets: Array<KeyValue | undefined> = [];
+    let succeeded = true;
+    this.runWrite(() => {
+      succeeded = (request.compare ?? []).every((c) => this.compareOne(c));
+      const ops: TxnOp[] = (succeeded ? request.success : request.failure) ?? [];
+      const now = Date.now();
+      for (const op of ops) {
+        switch (op.type) {
+          case 'put':
+            this.doPut(rev, events.length, op.key, op.value, this.leaseOf(op.lease), now, events);
+            break;
+          case 'delete': {
+            const prev = this.sGet.get(op.key);
+            if (prev) this.doDelete(rev, events.length, prev, now, events);
+            break;
+          }
+          case 'deletePrefix': {
+            const upper = prefixEnd(op.prefix);
+            const rows = (
+              upper === undefined
+                ? this.stmt(
+                    'SELECT key, value, create_rev, mod_rev, version, lease FROM kv WHERE key >= ? ORDER BY key',
+                  ).all(op.prefix)
+                : this.stmt(
+                    'SELECT key, value, create_rev, mod_rev, version, lease FROM kv WHERE key >= ? AND key < ? ORDER BY key',
+                  ).all(op.prefix, upper)
+            ) as KvRow[];
+            for (const prev of rows) this.doDelete(rev, events.length, prev, now, events);
+            break;
+          }
+          case 'get':
+            gets.push(this.getNow(op.key));
+            break;
+        }
+      }
+    });
+    if (events.length > 0) {
+      this.rev = rev;
+      this.commit(events);
+    }
+    return { succeeded, revision: this.rev, gets };
+  }
+
+  // ---- watch ------------------------------------------------------------------------------------
+
+  async watch(prefix: string, options: WatchOptions, handlers: WatchHandlers): Promise<Watcher> {
+    this.check();
+    validateWatch(prefix, options);
+    const from = options.fromRevision;
+    if (from !== undefined && from < this.compacted) throw new CompactedError(from, this.compacted);
+    const w = new SqliteWatch(this, prefix, handlers);
+    if (from !== undefined && from <= this.rev) {
+      w.replayNext = from;
+      w.replayUntil = this.rev;
+    }
+    this.watchers.add(w);
+    if (options.progressIntervalMs !== undefined) {
+      const interval = options.progressIntervalMs;
+      w.timer = setInterval(() => {
+        if (w.closed || w.replayNext !== undefined || w.queue.length > 0) return;
+        if (Date.now() - w.lastActivity < interval) return;
+        w.lastActivity = Date.now();
+        try {
+          handlers.onProgress?.(this.rev);
+        } catch (err) {
+          this.logger.error({ err, prefix }, 'store watch progress handler threw');
+        }
+      }, interval);
+      w.timer.unref();
+    }
+    if (w.replayNext !== undefined) setImmediate(() => this.replay(w));
+    return w;
+  }
+
+  /** Replays history to a watcher in chunks of whole revisions, then switches it to live delivery. */
+  private replay(w: SqliteWatch): void {
+    if (w.closed || this.closed || w.replayNext === undefined) return;
+    const next = w.replayNext;
+    if (next < this.compacted) {
+      w.fail(new CompactedError(next, this.compacted));
+      return;
+    }
+    const cols = 'rev, key, type, value, create_rev, version, prev_value';
+    const args: Array<string | number> = [next, w.replayUntil];
+    let where = 'rev >= ? AND rev <= ?';
+    if (w.prefix !== '') {
+      where += ' AND key >= ?';
+      args.push(w.prefix);
+    }
+    if (w.upper !== undefined) {
+      where += ' AND key < ?';
+      args.push(w.upper);
+    }
+    args.push(REPLAY_CHUNK);
+    let rows = this.stmt(`SELECT ${cols} FROM history WHERE ${where} ORDER BY rev, sub LIMIT ?`).all(
+      ...args,
+    ) as HistRow[];
+    let reached = w.replayUntil;
+    if (rows.length === REPLAY_CHUNK) {
+      const lastRev = rows[rows.length - 1]!.rev;
+      if (rows[0]!.rev === lastRev) {
+        // One huge revision: read it whole.
+        rows = this.stmt(`SELECT ${cols} FROM history WHERE rev = ? ORDER BY sub`).all(lastRev) as HistRow[];
+        rows = rows.filter((r) => w.matches(r.key));
+        reached = lastRev;
+      } else {
+        rows = rows.filter((r) => r.rev !== lastRev);
+        reached = lastRev - 1;
+      }
+    }
+    const events = rows.map((r): WatchEvent =>
+      r.type === PUT
+        ? {
+            type: 'put',
+            key: r.key,
+            value: r.value ?? '',
+            revision: r.rev,
+            createRevision: r.create_rev,
+            version: r.version,
+          }
+        : {
+            type: 'delete',
+            key: r.key,
+            revision: r.rev,
+            createRevision: 0,
+            version: 0,
+            prevValue: r.prev_value ?? undefined,
+          },
+    );
+    if (events.length > 0) {
+      w.lastActivity = Date.now();
+      try {
+        w.handlers.onEvents(events);
+      } catch (err) {
+        this.logger.error({ err, prefix: w.prefix }, 'store watch handler threw');
+      }
+    }
+    if (reached >= w.replayUntil) {
+      w.replayNext = undefined;
+      w.schedule();
+    } else {
+      w.replayNext = reached + 1;
+      setImmediate(() => this.replay(w));
+    }
+  }
+
+  // ---- compaction -------------------------------------------------------------------------------
+
+  async compact(revision: number): Promise<void> {
+    this.check();
+    validateRevisionArg(revision);
+    if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
+    this.compactTo(revision);
+  }
+
+  private compactTo(revision: number): void {
+    if (revision <= this.compacted) return;
+    const started = Date.now();
+    let removed = 0;
+    this.runWrite(() => {
+      removed = this.stmt(
+        `DELETE FROM history WHERE rev < ? AND (type = 1 OR EXISTS
+           (SELECT 1 FROM history h2 WHERE h2.key = history.key AND h2.rev > history.rev AND h2.rev <= ?))`,
+      ).run(revision, revision).changes;
+      this.stmt("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', ?)").run(revision);
+    });
+    this.compacted = revision;
+    this.logger.debug({ revision, removed, ms: Date.now() - started }, 'store compacted');
+    // Watchers replaying below the new compacted revision fail on their next chunk.
+  }
+
+  private autoCompact(): void {
+    if (this.closed) return;
+    try {
+      const byRevs = this.rev - this.policy.retainRevisions;
+      const row = this.stmt('SELECT rev FROM history WHERE rev >= ? AND ts > ? ORDER BY rev LIMIT 1').get(
+        this.compacted,
+        Date.now() - this.policy.retainMs,
+      ) as { rev: number } | undefined;
+      const byAge = row ? row.rev : this.rev;
+      const target = Math.min(byRevs, byAge);
+      if (target > this.compacted) this.compactTo(target);
+    } catch (err) {
+      this.logger.warn({ err }, 'store auto-compaction failed');
+    }
+  }
+
+  // ---- leases -----------------------------------------------------------------------------------
+
+  async grantLease(ttlSeconds: number, options: LeaseOptions = {}): Promise<Lease> {
+    this.check();
+    validateTtl(ttlSeconds);
+    const keepAlive = options.keepAlive ?? true;
+    const expiresAt = Date.now() + ttlSeconds * 1000;
+    const id = Number(
+      this.stmt('INSERT INTO leases (ttl, expires_at) VALUES (?, ?)').run(ttlSeconds, expiresAt)
+        .lastInsertRowid,
+    );
+    const state: LeaseState = { id, ttl: ttlSeconds, expiresAt, keepAlive, lost: [] };
+    this.leases.set(id, state);
+    const refresh = this.stmt('UPDATE leases SET expires_at = ? WHERE id = ?');
+    let timer: NodeJS.Timeout | undefined;
+    if (keepAlive) {
+      timer = setInterval(
+        () => {
+          if (this.closed || !this.leases.has(id)) {
+            clearInterval(timer);
+            return;
+          }
+          state.expiresAt = Date.now() + ttlSeconds * 1000;
+          refresh.run(state.expiresAt, id);
+        },
+        Math.max(100, (ttlSeconds * 1000) / 3),
+      );
+      timer.unref();
+    }
+    const lease: Lease = {
+      id: String(id),
+      ttlSeconds,
+      revoke: async () => {
+        if (timer) clearInterval(timer);
+        this.check();
+        this.revokeLease(id, undefined);
+      },
+      onLost: (listener) => {
+        state.lost.push(listener);
+      },
+    };
+    return lease;
+  }
+
+  /** Deletes the lease and its keys in one revision. `lostReason` set = expired (listeners are told). */
+  private revokeLease(id: number, lostReason: Error | undefined): void {
+    const state = this.leases.get(id);
+    this.leases.delete(id);
+    const rev = this.rev + 1;
+    const events: WatchEvent[] = [];
+    this.runWrite(() => {
+      const rows = this.stmt(
+        'SELECT key, value, create_rev, mod_rev, version, lease FROM kv WHERE lease = ? ORDER BY key',
+      ).all(id) as KvRow[];
+      const now = Date.now();
+      for (const prev of rows) this.doDelete(rev, events.length, prev, now, events);
+      this.stmt('DELETE FROM leases WHERE id = ?').run(id);
+    });
+    if (events.length > 0) {
+      this.rev = rev;
+      this.commit(events);
+    }
+    if (state && lostReason) {
+      for (const l of state.lost) {
+        try {
+          l(lostReason);
+        } catch (err) {
+          this.logger.error({ err }, 'lease lost listener threw');
+        }
+      }
+    }
+  }
+
+  private sweepLeases(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    for (const l of [...this.leases.values()]) {
+      if (l.expiresAt <= now) {
+        try {
+          this.revokeLease(l.id, new LeaseNotFoundError(String(l.id)));
+          this.logger.debug({ lease: l.id }, 'lease expired');
+        } catch (err) {
+          this.logger.warn({ err, lease: l.id }, 'lease sweep failed');
+        }
+      }
+    }
+  }
+
+  // ---- status / close ---------------------------------------------------------------------------
+
+  async status(): Promise<StoreStatus> {
+    this.check();
+    const keys = (this.stmt('SELECT COUNT(*) AS n FROM kv').get() as { n: number }).n;
+    let sizeBytes = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        sizeBytes += statSync(this.path + suffix).size;
+      } catch {
+        // missing WAL file
+      }
+    }
+    return { backend: 'sqlite', revision: this.rev, compactedRevision: this.compacted, keys, sizeBytes };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const w of [...this.watchers]) w.fail(new StoreClosedError());
+    this.watchers.clear();
+    try {
+      this.db.close();
+    } catch (err) {
+      this.logger.warn({ err }, 'closing the store database failed');
+    }
+  }
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  if (typeof options.dataDir !== 'string' || options.dataDir === '') {
+    throw new InvalidArgumentError('sqlite store needs a dataDir (a directory path)');
+  }
+  return new SqliteStore(options);
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { EtcdStore, openStore, StoreUnavailableError } from '../../src/store/index.js';
+import { freePort, waitFor } from '../support/env.js';
+import { startEtcd } from '../support/etcd.js';
+import { storeContract } from './contract.js';
+
+let etcd: Awaited<ReturnType<typeof startEtcd>> | undefined;
+before(async () => {
+  etcd = await startEtcd();
+});
+after(async () => {
+  await etcd?.stop();
+});
+
+storeContract('etcd', async (options) => {
+  const store = await openStore({
+    backend: 'etcd',
+    endpoints: etcd!.endpoints,
+    namespace: `t-${randomUUID()}/`,
+    compaction: options?.compaction,
+  });
+  return { store, cleanup: async () => {} };
+});
+
+describe('etcd store specifics', () => {
+  it('namespaces isolate stores on one etcd', async () => {
+    const a = new EtcdStore({
+      endpoints: etcd!.endpoints,
+      namespace: 'ns-a/',
+      compaction: { intervalMs: 0 },
+    });
+    const b = new EtcdStore({
+      endpoints: etcd!.endpoints,
+      namespace: 'ns-b/',
+      compaction: { intervalMs: 0 },
+    });
+    try {
+      await a.put('k', 'a');
+      await b.put('k', 'b');
+      assert.equal((await a.get('k'))?.value, 'a');
+      assert.equal((await b.get('k'))?.value, 'b');
+      assert.equal((await a.range({ prefix: '' })).count, 1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('an unreachable etcd gives StoreUnavailableError within the request timeout', async () => {
+    const port = await freePort();
+    const store = new EtcdStore({
+      endpoints: [`http://127.0.0.1:${port}`],
+      dialTimeoutMs: 500,
+      requestTimeoutMs: 1_000,
+      compaction: { intervalMs: 0 },
+    });
+    try {
+      const started = Date.now();
+      await assert.rejects(store.put('k', 'v'), StoreUnavailableError);
+      assert.ok(Date.now() - started < 10_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a watch resumes after the member restarts, without losing or repeating events', async () => {
+    const store = new EtcdStore({
+      endpoints: etcd!.endpoints,
+      namespace: `r-${randomUUID()}/`,
+      compaction: { intervalMs: 0 },
+    });
+    const seen: number[] = [];
+    const errors: Error[] = [];
+    try {
+      const w = await store.watch(
+        'x/',
+        {},
+        {
+          onEvents: (events) => seen.push(...events.map((e) => Number(e.value))),
+          onError: (err) => errors.push(err),
+        },
+      );
+      for (let i = 0; i < 10; i++) await store.put(`x/${i % 3}`, String(i));
+      await etcd!.member.restart();
+      for (let i = 10; i < 20; i++) {
+        // The first writes after the restart may hit the reconnecting channel: retry, bounded.
+        await waitFor(
+          `put ${i} after the restart`,
+          () => store.put(`x/${i % 3}`, String(i)).then(() => true),
+          {
+            timeoutMs: 10_000,
+            intervalMs: 100,
+          },
+        );
+      }
+      await waitFor('all 20 events', () => seen.length >= 20, { timeoutMs: 20_000 });
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      assert.deepEqual(errors, []);
+      await w.close();
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { ConfigError } from '../../src/core/errors.js';
+import { openStore, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
+import { tempDir, waitFor } from '../support/env.js';
+import { storeContract } from './contract.js';
+
+storeContract('sqlite', async (options) => {
+  const dir = await tempDir('blox-store-');
+  const store = await openStore({ backend: 'sqlite', dataDir: dir.path, compaction: options?.compaction });
+  return { store, cleanup: dir.cleanup };
+});
+
+describe('sqlite store specifics', () => {
+  const dirs: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const d of dirs) await d();
+  });
+  const dir = async () => {
+    const d = await tempDir('blox-store-');
+    dirs.push(d.cleanup);
+    return d.path;
+  };
+
+  it('persists across reopen: data, revision, compaction and history', async () => {
+    const path = await dir();
+    const s1 = await openStore({ backend: 'sqlite', dataDir: path });
+    await s1.put('a', '1');
+    const r2 = (await s1.put('a', '2')).revision;
+    await s1.put('b', '1');
+    await s1.compact(r2);
+    const rev = await s1.revision();
+    await s1.close();
+    const s2 = await openStore({ backend: 'sqlite', dataDir: path });
+    try {
+      assert.equal(await s2.revision(), rev);
+      assert.equal((await s2.get('a'))?.version, 2);
+      assert.equal((await s2.get('a', { revision: r2 }))?.value, '2');
+      assert.equal((await s2.status()).compactedRevision, r2);
+      assert.equal((await s2.put('c', '1')).revision, rev + 1);
+    } finally {
+      await s2.close();
+    }
+  });
+
+  it('a second open of the same data dir fails with a clear error', async () => {
+    const path = await dir();
+    const s1 = await openStore({ backend: 'sqlite', dataDir: path });
+    try {
+      await assert.rejects(openStore({ backend: 'sqlite', dataDir: path }), (err: unknown) => {
+        assert.ok(err instanceof StoreUnavailableError);
+        assert.match(err.message, /in use by another process/);
+        return true;
+      });
+    } finally {
+      await s1.close();
+    }
+    // Once closed, it opens again.
+    const s2 = await openStore({ backend: 'sqlite', dataDir: path });
+    await s2.close();
+  });
+
+  it('openStore rejects unknown backends and bad options with ConfigError', async () => {
+    await assert.rejects(openStore({ backend: 'redis' } as never), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /unknown store backend "redis"/);
+      return true;
+    });
+    await assert.rejects(openStore({ backend: 'sqlite', dataDir: '' }), /needs dataDir/);
+    await assert.rejects(
+      openStore({ backend: 'sqlite', dataDir: '/tmp/x', compaction: { retainRevisions: -1 } }),
+      /compaction.retainRevisions must be a non-negative integer/,
+    );
+    await assert.rejects(
+      openStore({ backend: 'sqlite', dataDir: '/tmp/x', synchronous: 'sometimes' as never }),
+      /synchronous must be "normal" or "full"/,
+    );
+    await assert.rejects(openStore({ backend: 'etcd', endpoints: [] }), /needs endpoints/);
+    await assert.rejects(openStore({ backend: 'etcd', endpoints: ['not a url'] }), /is not host:port/);
+  });
+
+  it('synchronous=full works too', async () => {
+    const store = new SqliteStore({ dataDir: await dir(), synchronous: 'full' });
+    try {
+      await store.put('k', 'v');
+      assert.equal((await store.get('k'))?.value, 'v');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('leases survive a restart and then expire (their keep-alive stops with the process)', async () => {
+    const path = await dir();
+    const s1 = new SqliteStore({ dataDir: path, leaseSweepMs: 50 });
+    const lease = await s1.grantLease(1);
+    await s1.put('l', '1', { lease: lease.id });
+    await s1.close();
+    const s2 = new SqliteStore({ dataDir: path, leaseSweepMs: 50 });
+    try {
+      await waitFor(
+        'the lease to expire within its TTL after the restart',
+        async () => (await s2.get('l')) === undefined,
+        {
+          timeoutMs: 5_000,
+        },
+      );
+    } finally {
+      await s2.close();
+    }
+  });
+});
