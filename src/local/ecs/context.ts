@@ -1,0 +1,75 @@
+import { buildClusterArn, clusterName, type ArnScope } from '../../core/arn.js';
+import { AwsError } from '../http/aws-error.js';
+import type { Random } from './ids.js';
+import { instanceShape, isoTime, taskShape } from './shapes.js';
+import type { EcsState } from './state.js';
+import type { TimerQueue } from './timers.js';
+import type { ClusterRecord, EcsChangeListener, InstanceRecord, TaskRecord } from './types.js';
+import type { Input } from './validate.js';
+import { invalidParameter, optString } from './validate.js';
+
+export interface EcsTimings {
+  taskStartDelayMs: number;
+  taskStopDelayMs: number;
+  stoppedTaskRetentionMs: number;
+}
+
+/**
+ * What every operation module shares: state, clock, randomness, timers and the change feed.
+ * Operations mutate records through the helpers here so that every change bumps `version`,
+ * stamps `updatedAt` and reaches the listeners exactly once.
+ */
+export class EcsContext {
+  readonly listeners = new Set<EcsChangeListener>();
+
+  constructor(
+    readonly state: EcsState,
+    readonly scope: ArnScope,
+    readonly now: () => number,
+    readonly random: Random,
+    readonly timers: TimerQueue,
+    readonly timings: EcsTimings,
+  ) {}
+
+  /** The cluster named by `input.cluster` (name or ARN; default "default"), or ClusterNotFound. */
+  cluster(input: Input): ClusterRecord {
+    const ref = optString(input, 'cluster') ?? 'default';
+    const name = clusterName(ref);
+    if (name === undefined) throw invalidParameter(`Invalid cluster name or ARN: ${ref}`);
+    if (ref.startsWith('arn:') && ref !== buildClusterArn(this.scope, name))
+      throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+    const cluster = this.state.clusters.get(name);
+    if (!cluster || cluster.status !== 'ACTIVE')
+      throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+    return cluster;
+  }
+
+  taskChanged(task: TaskRecord): void {
+    task.version++;
+    task.updatedAt = this.now();
+    if (this.listeners.size === 0) return;
+    this.emit({ kind: 'task', detail: taskShape(task, 'event'), time: isoTime(task.updatedAt) });
+  }
+
+  instanceChanged(inst: InstanceRecord): void {
+    inst.version++;
+    inst.updatedAt = this.now();
+    inst.attributeView = undefined;
+    if (this.listeners.size === 0) return;
+    this.emit({
+      kind: 'container-instance',
+      detail: instanceShape(inst, 'event'),
+      time: isoTime(inst.updatedAt),
+    });
+  }
+
+  private emit(change: Parameters<EcsChangeListener>[0]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure must not break the emulated ECS call or other listeners.
+      }
+    }
+  }
+}

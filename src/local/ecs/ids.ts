@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Seeded randomness for IDs and placement ties, so a run with a fixed `seed` is reproducible
+ * (tests, demos, snapshots). sfc32: small, fast, good enough for simulation.
+ */
+export class Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    this.a = 0x9e3779b9;
+    this.b = 0x243f6a88;
+    this.c = 0xb7e15162;
+    this.d = seed >>> 0;
+    for (let i = 0; i < 15; i++) this.next();
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.a >>>= 0;
+    this.b >>>= 0;
+    this.c >>>= 0;
+    this.d >>>= 0;
+    let t = (this.a + this.b) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.d = (this.d + 1) | 0;
+    t = (t + this.d) | 0;
+    this.c = (this.c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  }
+
+  int(maxExclusive: number): number {
+    return Math.floor(this.next() * maxExclusive);
+  }
+
+  hex(length: number): string {
+    let out = '';
+    while (out.length < length) out += ((this.next() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
+    return out.slice(0, length);
+  }
+
+  /** A version-4-shaped UUID. */
+  uuid(): string {
+    const h = this.hex(32);
+    const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+
+  /** EC2 instance IDs are `i-` + 17 hex digits. */
+  ec2InstanceId(): string {
+    return `i-0${this.hex(16)}`;
+  }
+}
+
+/** A stable image digest for an image name (the same image always has the same digest). */
+export function imageDigest(image: string): string {
+  return `sha256:${createHash('sha256').update(image).digest('hex')}`;
+}
