@@ -79,6 +79,7 @@ class Member implements EtcdMember {
     private readonly clientPort: number,
     private readonly peerPort: number,
     private readonly initialCluster: string,
+    private readonly clusterToken: string,
     private readonly options: EtcdStartOptions,
   ) {}
 
@@ -115,7 +116,7 @@ class Member implements EtcdMember {
       '--initial-cluster-state',
       'new',
       '--initial-cluster-token',
-      `blox-test-${this.clientPort}`,
+      this.clusterToken,
       '--heartbeat-interval',
       '100',
       '--election-timeout',
@@ -188,7 +189,17 @@ export async function startEtcdCluster(n: number, options: EtcdStartOptions = {}
   for (let i = 0; i < n; i++) {
     const dataDir = join(dir.path, `m${i}`);
     await mkdir(dataDir, { recursive: true });
-    members.push(new Member(`m${i}`, dataDir, ports[i]!.client, ports[i]!.peer, initialCluster, options));
+    members.push(
+      new Member(
+        `m${i}`,
+        dataDir,
+        ports[i]!.client,
+        ports[i]!.peer,
+        initialCluster,
+        `blox-test-${ports[0]!.peer}`,
+        options,
+      ),
+    );
   }
   let stopped = false;
   const stop = async () => {
