@@ -1,0 +1,337 @@
+import { BloxError } from '../../core/errors.js';
+import type { EntityKind } from '../../core/ecs/entities.js';
+import { ChangeLog, type IndexChange } from './change-log.js';
+import type { IndexEntry } from './entry.js';
+import {
+  INDEXED_FIELDS,
+  matchesFilter,
+  normalizeFilter,
+  type EntityFilter,
+  type IndexedField,
+} from './query.js';
+import { SortedKeys } from './sorted-keys.js';
+
+export type { IndexChange } from './change-log.js';
+
+/** A resume asked for changes the index no longer holds in memory. */
+export class ResumeTooOldError extends BloxError {
+  constructor(
+    readonly fromRevision: number,
+    readonly oldestRevision: number,
+  ) {
+    super(
+      'ResumeTooOld',
+      `revision ${fromRevision} is older than the changes the index keeps (from ${oldestRevision + 1}): re-list, then subscribe from the list's revision + 1`,
+      { status: 410, details: { fromRevision, oldestRevision: oldestRevision + 1 } },
+    );
+  }
+}
+
+export interface ListOptions {
+  /** At most this many items (default: all). */
+  limit?: number;
+  /** Continue after this key (a previous page's `next`). */
+  after?: string;
+}
+
+export interface ListResult<E extends IndexEntry = IndexEntry> {
+  items: E[];
+  /** Index revision the answer reflects. */
+  revision: number;
+  /** Present when more items follow: pass as `after`. */
+  next?: string;
+}
+
+export interface SubscribeOptions {
+  /** Only these kinds (default both). */
+  kinds?: readonly EntityKind[];
+  /** Replay every change with revision >= fromRevision first (inclusive, as v0.3), then live. Default: live only. */
+  fromRevision?: number;
+  filter?: EntityFilter;
+}
+
+export interface IndexListener {
+  /** Called synchronously for each change, in revision order. Must not throw (errors are logged and ignored). */
+  onChange(change: IndexChange): void;
+  /** The index advanced to `revision` (every change up to it has been delivered). */
+  onProgress?(revision: number): void;
+}
+
+export interface IndexSubscription {
+  close(): void;
+}
+
+interface Subscriber {
+  kinds: ReadonlySet<EntityKind>;
+  from: number;
+  filter: EntityFilter;
+  listener: IndexListener;
+}
+
+interface KindTable {
+  entries: Map<string, IndexEntry>;
+  order: SortedKeys;
+  secondary: Map<IndexedField, Map<string, Set<string>>>;
+}
+
+function newTable(): KindTable {
+  const secondary = new Map<IndexedField, Map<string, Set<string>>>();
+  for (const f of INDEXED_FIELDS) secondary.set(f, new Map());
+  return { entries: new Map(), order: new SortedKeys(), secondary };
+}
+
+/**
+ * The in-memory watch cache of cluster state: every task and container instance with secondary
+ * indexes, a bounded change log for resumes, and synchronous fan-out to subscribers. It holds no
+ * I/O: `startIndexFeed` (feed.ts) fills it from the store (list at R, watch from R+1).
+ */
+export class StateIndex {
+  private readonly tables: Record<EntityKind, KindTable> = { task: newTable(), instance: newTable() };
+  private readonly subscribers = new Set<Subscriber>();
+  private log: ChangeLog;
+  private rev = 0;
+  private isReady = false;
+  private readyWaiters: Array<() => void> = [];
+
+  constructor(options: { changeLogSize?: number; onListenerError?: (err: unknown) => void } = {}) {
+    this.log = new ChangeLog(options.changeLogSize ?? 10_000, 0);
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+  }
+
+  private readonly onListenerError: (err: unknown) => void;
+
+  /** The store revision the index reflects: every change up to it has been applied. */
+  get revision(): number {
+    return this.rev;
+  }
+
+  /** True once the first full list has been loaded. */
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  whenReady(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Number of live subscriptions (streams, informers): returns to zero when every client is gone. */
+  get subscriptionCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Oldest revision a subscription can resume from (inclusive) without going to the store. */
+  get oldestResumableRevision(): number {
+    return this.log.coveredAfter + 1;
+  }
+
+  count(kind: EntityKind): number {
+    return this.tables[kind].entries.size;
+  }
+
+  get(key: string): IndexEntry | undefined {
+    return this.tables.task.entries.get(key) ?? this.tables.instance.entries.get(key);
+  }
+
+  /** Cluster names (with account and region) that hold at least one entity. */
+  clusters(): Array<{ account: string; region: string; cluster: string; tasks: number; instances: number }> {
+    const byCluster = new Map<
+      string,
+      { account: string; region: string; cluster: string; tasks: number; instances: number }
+    >();
+    for (const kind of ['task', 'instance'] as const) {
+      for (const entry of this.tables[kind].entries.values()) {
+        const { account, region, cluster } = entry.fields;
+        const id = `${account}/${region}/${cluster}`;
+        let c = byCluster.get(id);
+        if (!c) byCluster.set(id, (c = { account, region, cluster, tasks: 0, instances: 0 }));
+        if (kind === 'task') c.tasks++;
+        else c.instances++;
+      }
+    }
+    return [...byCluster.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  }
+
+  /**
+   * Entities of a kind that pass the filter, in key order, optionally paginated. Picks the most
+   * selective secondary index when it is small, otherwise walks the sorted keys.
+   */
+  list(kind: EntityKind, filter: EntityFilter = {}, options: ListOptions = {}): ListResult {
+    const table = this.tables[kind];
+    const f = normalizeFilter(filter);
+    const limit = options.limit ?? Infinity;
+    let smallest: Set<string> | undefined;
+    for (const field of INDEXED_FIELDS) {
+      const want = f[field];
+      if (want === undefined) continue;
+      const set = table.secondary.get(field)!.get(want);
+      if (!set) return { items: [], revision: this.rev };
+      if (!smallest || set.size < smallest.size) smallest = set;
+    }
+    const items: IndexEntry[] = [];
+    let next: string | undefined;
+    if (smallest && smallest.size * 8 < table.entries.size) {
+      const keys: string[] = [];
+      for (const key of smallest) if (options.after === undefined || key > options.after) keys.push(key);
+      keys.sort();
+      for (const key of keys) {
+        const entry = table.entries.get(key)!;
+        if (!matchesFilter(entry, f)) continue;
+        if (items.length === limit) {
+          next = items[items.length - 1]!.key;
+          break;
+        }
+        items.push(entry);
+      }
+    } else {
+      const order = table.order;
+      for (let i = options.after === undefined ? 0 : order.upperBound(options.after); i < order.size; i++) {
+        const entry = table.entries.get(order.at(i)!)!;
+        if (!matchesFilter(entry, f)) continue;
+        if (items.length === limit) {
+          next = items[items.length - 1]!.key;
+          break;
+        }
+        items.push(entry);
+      }
+    }
+    return next === undefined ? { items, revision: this.rev } : { items, revision: this.rev, next };
+  }
+
+  /**
+   * Subscribe to changes. With `fromRevision`, changes since then are replayed synchronously from
+   * the change log before this returns; a revision older than the log throws ResumeTooOldError.
+   * A `fromRevision` ahead of the index is allowed: changes are delivered as the index reaches it.
+   */
+  subscribe(options: SubscribeOptions, listener: IndexListener): IndexSubscription {
+    const from = options.fromRevision ?? this.rev + 1;
+    if (options.fromRevision !== undefined && !this.log.covers(from))
+      throw new ResumeTooOldError(from, this.log.coveredAfter);
+    const sub: Subscriber = {
+      kinds: new Set(options.kinds ?? ['task', 'instance']),
+      from,
+      filter: normalizeFilter(options.filter ?? {}),
+      listener,
+    };
+    if (options.fromRevision !== undefined) {
+      for (const change of this.log.since(from)) this.deliver(sub, change);
+    }
+    this.subscribers.add(sub);
+    return { close: () => void this.subscribers.delete(sub) };
+  }
+
+  // ---- mutation (used by the feed) --------------------------------------------------------------
+
+  /** Applies a put: a new revision of an entity. */
+  put(entry: IndexEntry): void {
+    const table = this.tables[entry.kind];
+    const old = table.entries.get(entry.key);
+    if (old && old.revision >= entry.revision) return;
+    if (old) this.unindex(table, old);
+    else table.order.add(entry.key);
+    table.entries.set(entry.key, entry);
+    this.indexFields(table, entry);
+    this.publish({ type: 'put', kind: entry.kind, key: entry.key, revision: entry.revision, entry });
+  }
+
+  /** Applies a delete at `revision`; unknown keys are ignored. */
+  delete(key: string, revision: number): void {
+    for (const kind of ['task', 'instance'] as const) {
+      const table = this.tables[kind];
+      const old = table.entries.get(key);
+      if (!old) continue;
+      this.unindex(table, old);
+      table.entries.delete(key);
+      table.order.remove(key);
+      this.publish({ type: 'delete', kind, key, revision, entry: old });
+    }
+  }
+
+  /** Every change up to `revision` has been applied. */
+  advance(revision: number): void {
+    if (revision <= this.rev) return;
+    this.rev = revision;
+    for (const sub of this.subscribers) {
+      if (!sub.listener.onProgress) continue;
+      try {
+        sub.listener.onProgress(revision);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
+  }
+
+  /**
+   * Replaces the whole content with a fresh list taken at `revision` (first load, or a re-list
+   * after falling behind compaction). Differences to the previous content are published as
+   * changes, so live subscribers converge; the change log restarts at `revision`.
+   */
+  replaceAll(entries: Iterable<IndexEntry>, revision: number): void {
+    const seen = new Set<string>();
+    const first = !this.isReady;
+    if (first) {
+      for (const entry of entries) {
+        const table = this.tables[entry.kind];
+        seen.add(entry.key);
+        table.entries.set(entry.key, entry);
+        this.indexFields(table, entry);
+      }
+      for (const kind of ['task', 'instance'] as const)
+        this.tables[kind].order.reset(this.tables[kind].entries.keys());
+    } else {
+      for (const entry of entries) {
+        seen.add(entry.key);
+        this.put(entry);
+      }
+      for (const kind of ['task', 'instance'] as const) {
+        for (const key of [...this.tables[kind].entries.keys()])
+          if (!seen.has(key)) this.delete(key, revision);
+      }
+    }
+    this.log.reset(revision);
+    this.rev = Math.max(this.rev, revision);
+    if (first) {
+      this.isReady = true;
+      for (const w of this.readyWaiters.splice(0)) w();
+    }
+    this.advance(revision);
+  }
+
+  private publish(change: IndexChange): void {
+    this.log.append(change);
+    for (const sub of this.subscribers) this.deliver(sub, change);
+  }
+
+  private deliver(sub: Subscriber, change: IndexChange): void {
+    if (change.revision < sub.from || !sub.kinds.has(change.kind)) return;
+    if (!matchesFilter(change.entry, sub.filter)) return;
+    try {
+      sub.listener.onChange(change);
+    } catch (err) {
+      this.onListenerError(err);
+    }
+  }
+
+  private indexFields(table: KindTable, entry: IndexEntry): void {
+    for (const field of INDEXED_FIELDS) {
+      const value = entry.fields[field];
+      if (value === undefined) continue;
+      const byValue = table.secondary.get(field)!;
+      let set = byValue.get(value);
+      if (!set) byValue.set(value, (set = new Set()));
+      set.add(entry.key);
+    }
+  }
+
+  private unindex(table: KindTable, entry: IndexEntry): void {
+    for (const field of INDEXED_FIELDS) {
+      const value = entry.fields[field];
+      if (value === undefined) continue;
+      const byValue = table.secondary.get(field)!;
+      const set = byValue.get(value);
+      if (!set) continue;
+      set.delete(entry.key);
+      if (set.size === 0) byValue.delete(value);
+    }
+  }
+}

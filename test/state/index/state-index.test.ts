@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ChangeLog, type IndexChange } from '../../../src/state/index/change-log.js';
+import { toIndexEntry, InvalidStoredValue } from '../../../src/state/index/entry.js';
+import { ResumeTooOldError, StateIndex } from '../../../src/state/index/state-index.js';
+import { SortedKeys } from '../../../src/state/index/sorted-keys.js';
+import { instance, keyOf, task, type TaskSpec } from '../api/fixtures.js';
+
+let rev = 0;
+function entryOf(spec: TaskSpec, revision = ++rev) {
+  const t = task(spec);
+  return toIndexEntry(keyOf(t), JSON.stringify(t), revision);
+}
+
+function loaded(specs: TaskSpec[], options: { changeLogSize?: number } = {}): StateIndex {
+  const index = new StateIndex(options);
+  const entries = specs.map((s, i) => entryOf(s, i + 1));
+  index.replaceAll(entries, specs.length);
+  return index;
+}
+
+describe('toIndexEntry', () => {
+  it('extracts the filter fields of a task, in both ARN formats', () => {
+    for (const oldArn of [false, true]) {
+      const e = entryOf({
+        id: 'abc',
+        oldArn,
+        lastStatus: 'running',
+        startedBy: 'me',
+        instance: 'ci9',
+        family: 'fam',
+      });
+      assert.equal(e.kind, 'task');
+      assert.equal(e.key, 'ecs/task/111122223333/us-east-1/default/abc');
+      assert.deepEqual(
+        { ...e.fields },
+        {
+          account: '111122223333',
+          region: 'us-east-1',
+          cluster: 'default',
+          arn: e.entity.detail.taskArn,
+          id: 'abc',
+          status: 'RUNNING',
+          desiredStatus: 'RUNNING',
+          startedBy: 'me',
+          containerInstance: 'ci9',
+          family: 'fam',
+          group: 'family:fam',
+        },
+      );
+    }
+  });
+
+  it('rejects values it cannot index, naming the problem', () => {
+    const t = task({ id: 'x' });
+    assert.throws(() => toIndexEntry('other/key', JSON.stringify(t), 1), InvalidStoredValue);
+    assert.throws(() => toIndexEntry(keyOf(t), '{not json', 1), /not JSON/);
+    assert.throws(() => toIndexEntry(keyOf(t), '{"kind":"task"}', 1), /no detail/);
+    const i = instance({ id: 'y' });
+    assert.throws(() => toIndexEntry(keyOf(t), JSON.stringify(i), 1), /is a instance, expected a task/);
+  });
+});
+
+describe('SortedKeys', () => {
+  it('keeps keys sorted and unique under random inserts and removals', () => {
+    const s = new SortedKeys();
+    const model = new Set<string>();
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 3000; i++) {
+      const k = `k${Math.floor(rnd() * 500)}`;
+      if (rnd() < 0.6) {
+        s.add(k);
+        model.add(k);
+      } else {
+        s.remove(k);
+        model.delete(k);
+      }
+    }
+    const expected = [...model].sort();
+    assert.equal(s.size, expected.length);
+    for (let i = 0; i < expected.length; i++) assert.equal(s.at(i), expected[i]);
+    assert.equal(s.upperBound(expected[3]!), 4);
+    assert.equal(s.lowerBound(expected[3]!), 3);
+  });
+});
+
+describe('ChangeLog', () => {
+  const change = (revision: number): IndexChange => ({
+    type: 'put',
+    kind: 'task',
+    key: `k${revision}`,
+    revision,
+    entry: entryOf({ id: `c${revision}` }, revision),
+  });
+
+  it('serves every change from a covered revision, inclusive, and raises coverage on eviction', () => {
+    const log = new ChangeLog(3, 10);
+    assert.equal(log.covers(10), false);
+    assert.equal(log.covers(11), true);
+    for (const r of [11, 12, 13]) log.append(change(r));
+    assert.deepEqual(
+      log.since(12).map((c) => c.revision),
+      [12, 13],
+    );
+    log.append(change(14)); // evicts 11
+    assert.equal(log.coveredAfter, 11);
+    assert.equal(log.covers(11), false);
+    assert.deepEqual(
+      log.since(12).map((c) => c.revision),
+      [12, 13, 14],
+    );
+    log.reset(20);
+    assert.equal(log.size, 0);
+    assert.equal(log.covers(20), false);
+    assert.equal(log.covers(21), true);
+  });
+});
+
+describe('StateIndex.list', () => {
+  const specs: TaskSpec[] = [];
+  for (let i = 0; i < 200; i++) {
+    specs.push({
+      id: `t${String(i).padStart(3, '0')}`,
+      cluster: i % 10 === 0 ? 'small' : 'big',
+      lastStatus: i % 3 === 0 ? 'STOPPED' : 'RUNNING',
+      desiredStatus: i % 3 === 0 ? 'STOPPED' : 'RUNNING',
+      startedBy: i % 2 === 0 ? 'even' : 'odd',
+      instance: `ci${i % 4}`,
+      family: i % 5 === 0 ? 'five' : 'other',
+    });
+  }
+  const index = loaded(specs);
+  const brute = (pred: (s: TaskSpec) => boolean) =>
+    specs
+      .filter(pred)
+      .map((s) => `ecs/task/111122223333/us-east-1/${s.cluster}/${s.id}`)
+      .sort();
+
+  it('returns every entity in key order without filters', () => {
+    const r = index.list('task');
+    assert.equal(r.items.length, 200);
+    assert.deepEqual(
+      r.items.map((e) => e.key),
+      brute(() => true),
+    );
+    assert.equal(r.revision, 200);
+    assert.equal(r.next, undefined);
+  });
+
+  it('filters by every indexed field, alone and combined, matching a brute-force scan (selective and scan paths)', () => {
+    const cases: Array<[Parameters<StateIndex['list']>[1], (s: TaskSpec) => boolean]> = [
+      [{ cluster: 'small' }, (s) => s.cluster === 'small'],
+      [{ cluster: 'big' }, (s) => s.cluster === 'big'],
+      [{ status: 'stopped' }, (s) => s.lastStatus === 'STOPPED'],
+      [{ desiredStatus: 'Running' }, (s) => s.desiredStatus === 'RUNNING'],
+      [{ startedBy: 'even' }, (s) => s.startedBy === 'even'],
+      [{ startedBy: 'EVEN' }, () => false],
+      [{ containerInstance: 'ci1' }, (s) => s.instance === 'ci1'],
+      [{ family: 'five', status: 'RUNNING' }, (s) => s.family === 'five' && s.lastStatus === 'RUNNING'],
+      [
+        { cluster: 'small', status: 'running', startedBy: 'even' },
+        (s) => s.cluster === 'small' && s.lastStatus === 'RUNNING' && s.startedBy === 'even',
+      ],
+      [{ cluster: 'nope' }, () => false],
+      [{ account: '111122223333', region: 'us-east-1' }, () => true],
+      [{ region: 'eu-west-1' }, () => false],
+      [{ where: (e) => e.fields.id.endsWith('7') }, (s) => s.id.endsWith('7')],
+    ];
+    for (const [filter, pred] of cases) {
+      assert.deepEqual(
+        index.list('task', filter).items.map((e) => e.key),
+        brute(pred),
+        JSON.stringify(filter),
+      );
+    }
+  });
+
+  it('paginates in key order: pages concatenate to the full answer, with no duplicates', () => {
+    for (const filter of [{}, { cluster: 'small' }, { status: 'RUNNING' }]) {
+      const all = index.list('task', filter).items.map((e) => e.key);
+      const paged: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = index.list('task', filter, { limit: 7, after });
+        paged.push(...page.items.map((e) => e.key));
+        if (!page.next) break;
+        assert.equal(page.items.length, 7);
+        after = page.next;
+      }
+      assert.deepEqual(paged, all);
+    }
+    // A page ending exactly at the last item has no next.
+    const n = index.list('task', { cluster: 'small' }).items.length;
+    assert.equal(index.list('task', { cluster: 'small' }, { limit: n }).next, undefined);
+  });
+
+  it('lists clusters with their entity counts', () => {
+    assert.deepEqual(
+      index.clusters().map((c) => [c.cluster, c.tasks, c.instances]),
+      [
+        ['big', 180, 0],
+        ['small', 20, 0],
+      ],
+    );
+  });
+});
+
+describe('StateIndex changes and subscriptions', () => {
+  it('applies puts and deletes, keeps indexes exact, ignores stale revisions, and publishes changes', () => {
+    const index = loaded([{ id: 'a' }, { id: 'b', lastStatus: 'PENDING' }]);
+    const seen: string[] = [];
+    const sub = index.subscribe(
+      {},
+      { onChange: (c) => seen.push(`${c.type}:${c.entry.fields.id}@${c.revision}`) },
+    );
+    index.put(entryOf({ id: 'b', lastStatus: 'RUNNING' }, 5));
+    index.put(entryOf({ id: 'b', lastStatus: 'PENDING' }, 4)); // stale: ignored
+    index.delete('ecs/task/111122223333/us-east-1/default/a', 6);
+    index.delete('ecs/task/111122223333/us-east-1/default/nope', 7);
+    index.advance(7);
+    assert.deepEqual(seen, ['put:b@5', 'delete:a@6']);
+    assert.deepEqual(index.list('task', { status: 'PENDING' }).items, []);
+    assert.deepEqual(
+      index.list('task', { status: 'RUNNING' }).items.map((e) => e.fields.id),
+      ['b'],
+    );
+    assert.equal(index.count('task'), 1);
+    assert.equal(index.revision, 7);
+    sub.close();
+    assert.equal(index.subscriptionCount, 0);
+  });
+
+  it('replays from a revision inclusively, filters by kind and filter, and refuses a revision older than the log', () => {
+    const index = loaded([], { changeLogSize: 4 });
+    for (let r = 1; r <= 6; r++) index.put(entryOf({ id: `x${r}`, cluster: r % 2 ? 'odd' : 'even' }, r));
+    index.put(toIndexEntry(keyOf(instance({ id: 'i1' })), JSON.stringify(instance({ id: 'i1' })), 7));
+    // log holds revisions 4..7
+    const got: number[] = [];
+    const sub = index.subscribe(
+      { fromRevision: 4, kinds: ['task'] },
+      { onChange: (c) => got.push(c.revision) },
+    );
+    assert.deepEqual(got, [4, 5, 6]);
+    const odd: number[] = [];
+    index.subscribe(
+      { fromRevision: 5, filter: { cluster: 'odd' } },
+      { onChange: (c) => odd.push(c.revision) },
+    );
+    assert.deepEqual(odd, [5]);
+    assert.throws(
+      () => index.subscribe({ fromRevision: 3 }, { onChange: () => undefined }),
+      ResumeTooOldError,
+    );
+    assert.equal(index.oldestResumableRevision, 4);
+    // A resume ahead of the index gets changes once they arrive, from that revision on.
+    const ahead: number[] = [];
+    index.subscribe({ fromRevision: 9 }, { onChange: (c) => ahead.push(c.revision) });
+    index.put(entryOf({ id: 'y8' }, 8));
+    index.put(entryOf({ id: 'y9' }, 9));
+    assert.deepEqual(ahead, [9]);
+    sub.close();
+  });
+
+  it('a re-list publishes the difference (puts for changed, deletes for vanished) and restarts the log', () => {
+    const index = loaded([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const seen: string[] = [];
+    index.subscribe({}, { onChange: (c) => seen.push(`${c.type}:${c.entry.fields.id}`) });
+    const a = index.get('ecs/task/111122223333/us-east-1/default/a')!;
+    index.replaceAll([a, entryOf({ id: 'b', lastStatus: 'STOPPED' }, 10), entryOf({ id: 'd' }, 11)], 20);
+    assert.deepEqual(seen.sort(), ['delete:c', 'put:b', 'put:d']);
+    assert.equal(index.revision, 20);
+    assert.equal(index.oldestResumableRevision, 21);
+    assert.deepEqual(
+      index.list('task').items.map((e) => e.fields.id),
+      ['a', 'b', 'd'],
+    );
+  });
+
+  it('a throwing listener does not stop others', () => {
+    const errors: unknown[] = [];
+    const index = new StateIndex({ onListenerError: (e) => errors.push(e) });
+    index.replaceAll([], 0);
+    let ok = 0;
+    index.subscribe(
+      {},
+      {
+        onChange: () => {
+          throw new Error('boom');
+        },
+      },
+    );
+    index.subscribe({}, { onChange: () => ok++ });
+    index.put(entryOf({ id: 'z' }, 1));
+    assert.equal(ok, 1);
+    assert.equal(errors.length, 1);
+  });
+});
