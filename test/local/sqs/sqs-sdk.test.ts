@@ -200,7 +200,8 @@ describe('SQS emulator through @aws-sdk/client-sqs (JSON 1.0)', () => {
       new ReceiveMessageCommand({
         QueueUrl: q.url,
         MessageAttributeNames: ['kind'],
-        AttributeNames: ['ApproximateReceiveCount'],
+        // The deprecated member old clients still send.
+        AttributeNames: ['ApproximateReceiveCount' as never],
       }),
     );
     const m2 = some.Messages![0]!;
@@ -286,7 +287,7 @@ describe('SQS emulator through @aws-sdk/client-sqs (JSON 1.0)', () => {
         QueueUrl: q.url,
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 5,
-        AttributeNames: ['ApproximateReceiveCount'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
       }),
     );
     assert.ok((again.Messages?.length ?? 0) >= 1);
