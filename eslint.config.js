@@ -15,7 +15,7 @@ const rooms = (from, forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.blox/**', 'bench/results/**', 'web/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.blox/**', '.tmp/**', 'bench/results/**', 'web/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
