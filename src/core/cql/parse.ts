@@ -95,9 +95,14 @@ class Parser {
   }
 
   /** The bare word at the cursor (not consumed). */
-  peekWord(): string {
+  peekWord(stopAtOperators = false): string {
     let end = this.pos;
-    while (end < this.text.length && !WORD_END.test(this.text[end]!)) end++;
+    while (end < this.text.length) {
+      const c = this.text[end]!;
+      // Subjects end at an operator too (`runningTasksCount==2`).
+      if (WORD_END.test(c) || (stopAtOperators && /[=!<>~&|]/.test(c))) break;
+      end++;
+    }
     return this.text.slice(this.pos, end);
   }
 
@@ -175,14 +180,16 @@ class Parser {
       return { type: 'condition', subject, operator, values: [], position };
     this.skipSpace();
     const values =
-      operator === 'in' || operator === '!in' ? this.list() : [this.value('a value (bare or single-quoted)')];
+      operator === 'in' || operator === '!in'
+        ? this.list()
+        : [this.value('a value (bare or single-quoted)', false, operator === '=~' || operator === '!~')];
     for (const v of values) this.compile(subject, operator, v);
     return { type: 'condition', subject, operator, values: values.map((v) => v.value), position };
   }
 
   subject(): CqlSubject {
     const start = this.pos;
-    const word = this.peekWord();
+    const word = this.peekWord(true);
     const expected =
       'a subject (agentConnected, agentVersion, attribute:<name>, ec2InstanceId, registeredAt, runningTasksCount, task:group), not, ! or (';
     if (word === '') throw new CqlSyntaxError(this.text, start, expected);
@@ -255,7 +262,8 @@ class Parser {
     }
   }
 
-  value(expected: string, inList = false): { value: CqlValue; at: number } {
+  /** `pattern`: a regex argument, where brackets and commas belong to the bare value. */
+  value(expected: string, inList = false, pattern = false): { value: CqlValue; at: number } {
     const at = this.pos;
     if (this.text[this.pos] === "'") {
       const close = this.text.indexOf("'", this.pos + 1);
@@ -269,7 +277,7 @@ class Parser {
       const c = this.text[end]!;
       if (/\s/.test(c) || c === ')' || c === "'") break;
       if (inList && (c === ',' || c === ']')) break;
-      if (!inList && (c === '[' || c === ']' || c === ',')) break;
+      if (!inList && !pattern && (c === '[' || c === ']' || c === ',')) break;
       if (this.text.startsWith('&&', end) || this.text.startsWith('||', end)) break;
       end++;
     }
