@@ -254,6 +254,9 @@ export class SqliteStore implements Store {
     }
     this.db = db;
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Fewer, larger checkpoints and a 64 MiB page cache: cheaper commits on the ingest path.
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma('cache_size = -65536');
     db.exec(SCHEMA);
     const maxRev = (db.prepare('SELECT MAX(rev) AS r FROM history').get() as { r: number | null }).r;
     this.rev = Math.max(1, maxRev ?? 1);
@@ -272,7 +275,20 @@ export class SqliteStore implements Store {
     this.sGetAt = db.prepare(
       'SELECT rev, key, type, value, create_rev, version, prev_value, lease FROM history WHERE key = ? AND rev <= ? ORDER BY rev DESC LIMIT 1',
     );
-    this.runWrite = db.transaction((fn: () => void) => fn());
+    // Explicit prepared BEGIN/COMMIT: measurably cheaper than db.transaction() on the hot path.
+    const begin = db.prepare('BEGIN');
+    const commit = db.prepare('COMMIT');
+    const rollback = db.prepare('ROLLBACK');
+    this.runWrite = (fn: () => void) => {
+      begin.run();
+      try {
+        fn();
+        commit.run();
+      } catch (err) {
+        if (db.inTransaction) rollback.run();
+        throw err;
+      }
+    };
 
     // Leases survive a restart; their keep-alive does not: they expire ttl after the restart at the latest.
     const now = Date.now();
