@@ -17,6 +17,8 @@ export type WriteResult = 'applied' | SkipReason;
 export interface EntityWriteOutcome {
   update: EntityUpdate;
   result: WriteResult;
+  /** For `applied`: the key held no (readable) entity before, i.e. the entity was added. */
+  created?: boolean;
 }
 
 export interface EntityWriteResult {
@@ -48,26 +50,30 @@ export async function writeEntityUpdates(
     if (b === undefined || u.version > updates[b]!.version) best.set(u.key, i);
   });
   const winners = [...best.values()];
-  const plans: Array<KeyPlan<WriteResult>> = winners.map((i) => {
+  const plans: Array<KeyPlan<{ result: WriteResult; created: boolean }>> = winners.map((i) => {
     const update = updates[i]!;
     return {
       key: update.key,
       decide(current) {
-        const decision = applyEvent(parseStoredEntity(current?.value), update.version);
-        if (decision.action === 'skip') return { outcome: decision.reason };
+        const stored = parseStoredEntity(current?.value);
+        const decision = applyEvent(stored, update.version);
+        if (decision.action === 'skip') return { outcome: { result: decision.reason, created: false } };
         return {
-          outcome: 'applied',
+          outcome: { result: 'applied', created: stored === undefined },
           write: { type: 'put', value: serializeStoredEntity(toStoredEntity(update, options.source, now())) },
         };
       },
     };
   });
   const res = await commitGuarded(store, plans, options);
-  const byIndex = new Map<number, WriteResult>();
+  const byIndex = new Map<number, { result: WriteResult; created: boolean }>();
   winners.forEach((i, j) => byIndex.set(i, res.outcomes[j]!));
   const outcomes = updates.map((update, i): EntityWriteOutcome => {
     const own = byIndex.get(i);
-    if (own !== undefined) return { update, result: own };
+    if (own !== undefined)
+      return own.result === 'applied'
+        ? { update, result: own.result, created: own.created }
+        : { update, result: own.result };
     const winner = updates[best.get(update.key)!]!;
     return { update, result: winner.version === update.version ? 'duplicate' : 'stale' };
   });

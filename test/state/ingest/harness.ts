@@ -114,6 +114,7 @@ const INSTANCE_STATUSES = [
 /** ECS's truth over the SDK: entity id → ECS version, for every task and instance of every cluster. */
 export async function ecsTruth(
   ecs: ECSClient,
+  onlyClusters?: string[],
 ): Promise<{ tasks: Map<string, number>; instances: Map<string, number> }> {
   const tasks = new Map<string, number>();
   const instances = new Map<string, number>();
@@ -125,6 +126,7 @@ export async function ecsTruth(
     token = out.nextToken;
   } while (token);
   for (const cluster of clusters) {
+    if (onlyClusters && !onlyClusters.includes(cluster.split('/').pop()!)) continue;
     const instanceArns: string[] = [];
     for (const status of INSTANCE_STATUSES) {
       let t: string | undefined;

@@ -39,8 +39,8 @@ for (const makeBackend of BACKENDS) {
       const running = update('events/task-running.json');
       const r1 = await writeEntityUpdates(store, [running], { source: 'event' });
       assert.deepEqual(
-        r1.outcomes.map((o) => o.result),
-        ['applied'],
+        r1.outcomes.map((o) => [o.result, o.created]),
+        [['applied', true]],
       );
       assert.equal(r1.commits, 1);
       const kv = await store.get(TASK_KEY);
@@ -67,8 +67,8 @@ for (const makeBackend of BACKENDS) {
       const stopped = update('events/task-stopped.json');
       const r3 = await writeEntityUpdates(store, [stopped], { source: 'reconcile' });
       assert.deepEqual(
-        r3.outcomes.map((o) => o.result),
-        ['applied'],
+        r3.outcomes.map((o) => [o.result, o.created]),
+        [['applied', false]],
       );
       assert.equal(await storedVersion(store, TASK_KEY), 4);
       assert.equal(parseStoredEntity((await store.get(TASK_KEY))?.value)!.source, 'reconcile');

@@ -1,0 +1,455 @@
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { Registry } from 'prom-client';
+import { TokenBucket } from '../../aws/rate-limiter.js';
+import { clusterName as nameOf, parseArn, resourceId } from '../../core/arn.js';
+import { instanceFromDescribe, taskFromDescribe } from '../../core/ecs/describe.js';
+import type { EntityKind } from '../../core/ecs/entities.js';
+import { clusterPrefix, kindPrefix, parseEntityKey } from '../../core/ecs/keys.js';
+import { parseStoredEntity } from '../../core/ecs/stored.js';
+import type { EntityUpdate } from '../../core/ecs/validate.js';
+import { errorMessage } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { KeyValue, Store } from '../../store/types.js';
+import { commitGuarded, type KeyPlan } from '../writer/guarded-commit.js';
+import { writeEntityUpdates } from '../writer/entity-writer.js';
+import { DESCRIBE_BATCH, EcsSource } from './ecs-source.js';
+import { createReconcileMetrics, type ReconcileMetrics } from './metrics.js';
+import { resolveReconcileOptions, type ReconcileOptions, type ResolvedReconcileOptions } from './options.js';
+import { removalDecision, type StoredCandidate } from './removal.js';
+import {
+  addDrift,
+  emptyDrift,
+  type ClusterProgress,
+  type DriftCounts,
+  type PassSummary,
+  type ReconcileStatus,
+} from './status.js';
+
+/**
+ * Reconciliation against the ECS API: in the background at start (never blocking the API), then
+ * periodically. Each pass lists every cluster (or the configured ones), lists container instances
+ * of every status and tasks of desired status RUNNING and STOPPED, describes them in batches of
+ * 100, and writes them through the same version-ordered writer as events (ECS newer → upsert).
+ * Then it removes what ECS no longer knows, only inside clusters it listed completely, under a
+ * modRevision compare. One cluster's failure does not stop the others. Calls are paced by a
+ * token bucket and back off with jitter on ThrottlingException.
+ */
+
+export interface ReconcileDeps {
+  store: Store;
+  ecs: ECSClient;
+  registry?: Registry;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export interface Reconciler {
+  status(): ReconcileStatus;
+  /** Runs a pass now (or joins the one running) and resolves with its summary. */
+  runNow(): Promise<PassSummary>;
+  /** Stops the schedule and aborts a running pass. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the schedule; returns at once (the first pass runs in the background). */
+export function startReconciler(options: ReconcileOptions, deps: ReconcileDeps): Reconciler {
+  const r = new ReconcileLoop(resolveReconcileOptions(options), deps);
+  r.schedule(r.opts.initialDelayMs);
+  return r;
+}
+
+const RANGE_PAGE = 500;
+
+class ReconcileLoop implements Reconciler {
+  private readonly abort = new AbortController();
+  private readonly log: Logger;
+  private readonly metrics: ReconcileMetrics;
+  private readonly bucket: TokenBucket;
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<PassSummary> | undefined;
+  private stopped = false;
+  private current: { startedAt: string; clusters: ClusterProgress[] } | undefined;
+  private lastPass: PassSummary | undefined;
+  private lastSuccessAt: string | undefined;
+  private lastError: { at: string; message: string } | undefined;
+  private nextPassAt: string | undefined;
+  private readonly counts = {
+    passes: 0,
+    successes: 0,
+    partial: 0,
+    failures: 0,
+    added: 0,
+    updated: 0,
+    removed: 0,
+  };
+
+  constructor(
+    readonly opts: ResolvedReconcileOptions,
+    private readonly deps: ReconcileDeps,
+  ) {
+    this.log = (deps.logger ?? silentLogger).child({ component: 'reconcile' });
+    this.metrics = createReconcileMetrics(deps.registry);
+    this.bucket = new TokenBucket(opts.callsPerSecond, opts.callBurst);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.nextPassAt = new Date(this.now().getTime() + delayMs).toISOString();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.nextPassAt = undefined;
+      void this.runNow().catch(() => undefined);
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  status(): ReconcileStatus {
+    return {
+      state: this.running ? 'running' : 'idle',
+      ...(this.current
+        ? {
+            pass: {
+              startedAt: this.current.startedAt,
+              clusters: this.current.clusters.map((c) => structuredClone(c)),
+            },
+          }
+        : {}),
+      ...(this.lastPass ? { lastPass: structuredClone(this.lastPass) } : {}),
+      ...(this.lastSuccessAt ? { lastSuccessAt: this.lastSuccessAt } : {}),
+      ...(this.lastError ? { lastError: { ...this.lastError } } : {}),
+      ...(this.nextPassAt ? { nextPassAt: this.nextPassAt } : {}),
+      counts: { ...this.counts },
+    };
+  }
+
+  runNow(): Promise<PassSummary> {
+    if (this.running) return this.running;
+    if (this.stopped) return Promise.reject(new Error('the reconciler is stopped'));
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.nextPassAt = undefined;
+    }
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+      this.current = undefined;
+      if (this.opts.intervalMs > 0) this.schedule(this.opts.intervalMs);
+    });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.nextPassAt = undefined;
+    this.abort.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<PassSummary> {
+    const started = this.now();
+    const t0 = performance.now();
+    this.current = { startedAt: started.toISOString(), clusters: [] };
+    this.counts.passes++;
+    this.log.info('reconcile pass started');
+    const source = new EcsSource({
+      ecs: this.deps.ecs,
+      bucket: this.bucket,
+      metrics: this.metrics,
+      throttleRetries: this.opts.throttleRetries,
+      pageSize: this.opts.pageSize,
+      signal: this.abort.signal,
+      onThrottle: (op, attempt, delayMs) =>
+        this.log.debug({ op, attempt, delayMs }, 'ECS throttled; backing off'),
+    });
+    const drift = emptyDrift();
+    const failed: Array<{ cluster: string; error: string }> = [];
+    let passError: string | undefined;
+    try {
+      // Read before listing: anything the store changes after this revision is newer than our listing.
+      const startRevision = await this.deps.store.revision();
+      const listed = await source.listClusters();
+      const targets = this.selectClusters(listed, failed);
+      const progress = targets.map((arn) => this.newProgress(arn));
+      this.current.clusters.push(...progress, ...failed.map((f) => this.failedProgress(f.cluster, f.error)));
+      await this.pool(progress, async (p) => {
+        try {
+          await this.reconcileCluster(source, p, startRevision);
+          p.phase = 'done';
+        } catch (err) {
+          p.phase = 'failed';
+          p.error = errorMessage(err);
+          failed.push({ cluster: p.cluster, error: p.error });
+          this.metrics.clusterFailures.inc();
+          this.log.warn(
+            { cluster: p.cluster, err: p.error },
+            'cluster reconcile failed; other clusters go on',
+          );
+        }
+        addDrift(drift, p.drift);
+      });
+      // Clusters ECS no longer lists at all (deleted): only when every cluster was asked for.
+      if (!this.opts.clusters && !this.abort.signal.aborted) {
+        const vanished = await this.vanishedClusters(listed);
+        for (const arn of vanished) {
+          const p = this.newProgress(arn);
+          this.current.clusters.push(p);
+          try {
+            p.phase = 'removing';
+            const scope = scopeOf(arn);
+            for (const kind of ['instance', 'task'] as const)
+              await this.removeUnknown(kind, scope, new Set(), startRevision, p);
+            p.phase = 'done';
+          } catch (err) {
+            p.phase = 'failed';
+            p.error = errorMessage(err);
+            failed.push({ cluster: arn, error: p.error });
+          }
+          addDrift(drift, p.drift);
+        }
+      }
+    } catch (err) {
+      passError = errorMessage(err);
+    }
+    const finished = this.now();
+    const result = passError ? 'failed' : failed.length > 0 ? 'partial' : 'success';
+    const summary: PassSummary = {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      result,
+      clusters: this.current.clusters.length,
+      failedClusters: failed,
+      drift,
+      ...(passError ? { error: passError } : {}),
+    };
+    this.lastPass = summary;
+    this.counts.added += drift.added;
+    this.counts.updated += drift.updated;
+    this.counts.removed += drift.removed;
+    this.metrics.passes.inc({ result });
+    this.metrics.duration.observe(summary.durationMs / 1000);
+    if (result === 'success') {
+      this.counts.successes++;
+      this.lastSuccessAt = summary.finishedAt;
+      this.metrics.lastSuccess.set(finished.getTime() / 1000);
+    } else {
+      if (result === 'partial') this.counts.partial++;
+      else this.counts.failures++;
+      const message = passError ?? failed.map((f) => `${f.cluster}: ${f.error}`).join('; ');
+      this.lastError = { at: summary.finishedAt, message };
+    }
+    this.log.info(
+      { result, durationMs: summary.durationMs, drift, failed: failed.length },
+      'reconcile pass finished',
+    );
+    return summary;
+  }
+
+  /** The listed clusters to reconcile; configured clusters ECS did not list are reported as failed. */
+  private selectClusters(listed: string[], failed: Array<{ cluster: string; error: string }>): string[] {
+    if (!this.opts.clusters) return listed;
+    const out: string[] = [];
+    for (const wanted of this.opts.clusters) {
+      const match = listed.find((arn) => arn === wanted || nameOf(arn) === wanted);
+      if (match) out.push(match);
+      else failed.push({ cluster: wanted, error: `cluster ${wanted} is not in ECS's ListClusters answer` });
+    }
+    return [...new Set(out)];
+  }
+
+  private newProgress(cluster: string): ClusterProgress {
+    return {
+      cluster,
+      phase: 'pending',
+      instances: { listed: 0, described: 0 },
+      tasks: { listed: 0, described: 0 },
+      drift: emptyDrift(),
+    };
+  }
+
+  private failedProgress(cluster: string, error: string): ClusterProgress {
+    return { ...this.newProgress(cluster), phase: 'failed', error };
+  }
+
+  private async pool<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const workers = Array.from({ length: Math.min(this.opts.clusterConcurrency, items.length) }, async () => {
+      while (next < items.length && !this.abort.signal.aborted) await work(items[next++]!);
+    });
+    await Promise.all(workers);
+  }
+
+  private async reconcileCluster(
+    source: EcsSource,
+    p: ClusterProgress,
+    startRevision: number,
+  ): Promise<void> {
+    const clusterArn = p.cluster;
+    const scope = scopeOf(clusterArn);
+    p.phase = 'listing';
+    const instances = await source.listInstanceArns(clusterArn, (n) => (p.instances.listed = n));
+    const taskArns = await source.listTaskArns(clusterArn, (n) => (p.tasks.listed = n));
+    p.phase = 'describing';
+    const known = { instance: new Set<string>(), task: new Set<string>() };
+    for (let i = 0; i < instances.arns.length; i += DESCRIBE_BATCH) {
+      const chunk = instances.arns.slice(i, i + DESCRIBE_BATCH);
+      const described = await source.describeInstances(clusterArn, chunk);
+      p.instances.described += described.length;
+      const updates = this.convert(
+        'instance',
+        described,
+        (x) => instanceFromDescribe(x, clusterArn),
+        p,
+        known.instance,
+      );
+      await this.write('instance', updates, p);
+    }
+    for (let i = 0; i < taskArns.length; i += DESCRIBE_BATCH) {
+      const chunk = taskArns.slice(i, i + DESCRIBE_BATCH);
+      const described = await source.describeTasks(clusterArn, chunk);
+      p.tasks.described += described.length;
+      const updates = this.convert('task', described, taskFromDescribe, p, known.task);
+      await this.write('task', updates, p);
+    }
+    p.phase = 'removing';
+    await this.removeUnknown('instance', scope, known.instance, startRevision, p);
+    await this.removeUnknown('task', scope, known.task, startRevision, p);
+  }
+
+  private convert<T>(
+    kind: EntityKind,
+    described: T[],
+    toUpdate: (x: T) => EntityUpdate,
+    p: ClusterProgress,
+    known: Set<string>,
+  ): EntityUpdate[] {
+    const updates: EntityUpdate[] = [];
+    for (const x of described) {
+      const arn = (x as { taskArn?: string; containerInstanceArn?: string })[
+        kind === 'task' ? 'taskArn' : 'containerInstanceArn'
+      ];
+      if (arn) known.add(resourceId(arn)); // known to ECS even if we cannot store it
+      try {
+        updates.push(toUpdate(x));
+      } catch (err) {
+        p.drift.invalid++;
+        this.metrics.invalid.inc({ kind });
+        this.log.warn({ kind, arn, err: errorMessage(err) }, 'described entity cannot be stored; skipped');
+      }
+    }
+    this.metrics.checked.inc({ kind }, described.length);
+    return updates;
+  }
+
+  private async write(kind: EntityKind, updates: EntityUpdate[], p: ClusterProgress): Promise<void> {
+    if (updates.length === 0) return;
+    const res = await writeEntityUpdates(this.deps.store, updates, { source: 'reconcile', now: this.now });
+    for (const o of res.outcomes) {
+      const d: keyof DriftCounts =
+        o.result === 'applied'
+          ? o.created
+            ? 'added'
+            : 'updated'
+          : o.result === 'duplicate'
+            ? 'unchanged'
+            : 'storeAhead';
+      p.drift[d]++;
+      if (d === 'added' || d === 'updated') this.metrics.drift.inc({ kind, drift: d });
+    }
+  }
+
+  /** Removes stored entities of one cluster that ECS did not list (see removal.ts for the rules). */
+  private async removeUnknown(
+    kind: EntityKind,
+    scope: { account: string; region: string; cluster: string },
+    listedIds: Set<string>,
+    startRevision: number,
+    p: ClusterProgress,
+  ): Promise<void> {
+    const prefix = clusterPrefix(kind, scope.account, scope.region, scope.cluster);
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.store.range({ prefix, limit: RANGE_PAGE, ...(after ? { after } : {}) });
+      const known = new Map<string, KeyValue | undefined>();
+      const plans: Array<KeyPlan<boolean>> = [];
+      for (const kv of page.items) {
+        const id = parseEntityKey(kv.key)?.id;
+        if (!id) continue;
+        const candidate: StoredCandidate = {
+          key: kv.key,
+          id,
+          entity: parseStoredEntity(kv.value),
+          modRevision: kv.modRevision,
+        };
+        if (!removalDecision(candidate, listedIds, startRevision).remove) continue;
+        known.set(kv.key, kv);
+        plans.push({
+          key: kv.key,
+          // Delete only the copy we judged; if anyone wrote it since, it stays.
+          decide: (cur) =>
+            cur?.modRevision === kv.modRevision
+              ? { outcome: true, write: { type: 'delete' } }
+              : { outcome: false },
+        });
+      }
+      if (plans.length > 0) {
+        const res = await commitGuarded(this.deps.store, plans, { known });
+        const removed = res.outcomes.filter(Boolean).length;
+        p.drift.removed += removed;
+        this.metrics.drift.inc({ kind, drift: 'removed' }, removed);
+      }
+      if (!page.next) break;
+      after = page.next;
+    }
+  }
+
+  /** Stored clusters, in the account/region scopes of the listed clusters, that ECS did not list. */
+  private async vanishedClusters(listed: string[]): Promise<string[]> {
+    const scopes = new Map<string, { partition: string; account: string; region: string }>();
+    for (const arn of listed) {
+      const a = parseArn(arn);
+      if (a)
+        scopes.set(`${a.account}/${a.region}`, {
+          partition: a.partition,
+          account: a.account,
+          region: a.region,
+        });
+    }
+    const listedKeys = new Set(
+      listed.map((arn) => {
+        const s = scopeOf(arn);
+        return `${s.account}/${s.region}/${s.cluster}`;
+      }),
+    );
+    const out = new Set<string>();
+    for (const scope of scopes.values()) {
+      for (const kind of ['task', 'instance'] as const) {
+        const prefix = `${kindPrefix(kind)}${scope.account}/${scope.region}/`;
+        let after: string | undefined;
+        // Skip-scan: one small read per stored cluster.
+        for (;;) {
+          const page = await this.deps.store.range({ prefix, limit: 1, ...(after ? { after } : {}) });
+          const first = page.items[0];
+          if (!first) break;
+          const k = parseEntityKey(first.key);
+          if (!k) break;
+          if (!listedKeys.has(`${k.account}/${k.region}/${k.cluster}`))
+            out.add(`arn:${scope.partition}:ecs:${k.region}:${k.account}:cluster/${k.cluster}`);
+          after = `${clusterPrefix(kind, k.account, k.region, k.cluster)}\u{10ffff}`;
+        }
+      }
+    }
+    return [...out];
+  }
+}
+
+function scopeOf(clusterArn: string): { account: string; region: string; cluster: string } {
+  const a = parseArn(clusterArn);
+  if (!a || a.resourceType !== 'cluster')
+    throw new Error(`ListClusters returned ${clusterArn}, which is not a cluster ARN`);
+  return { account: a.account, region: a.region, cluster: a.resource };
+}
