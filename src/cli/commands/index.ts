@@ -1,5 +1,10 @@
 import type { CommandDefinition } from '../command.js';
 import type { SettingSpec } from '../../core/config/index.js';
+import { localAwsCommand } from './local-aws.js';
+import { stateServiceCommand } from './state-service.js';
 
 /** Every command of the binary, in help order. */
-export const commands: Array<CommandDefinition<readonly SettingSpec[]>> = [];
+export const commands: Array<CommandDefinition<readonly SettingSpec[]>> = [
+  localAwsCommand as never,
+  stateServiceCommand as never,
+];
