@@ -8,6 +8,18 @@ import type { ClusterRecord, EcsChangeListener, InstanceRecord, TaskRecord } fro
 import type { Input } from './validate.js';
 import { invalidParameter, optString } from './validate.js';
 
+/**
+ * A response body already serialised. DescribeTasks assembles its answer from per-task JSON
+ * cached by version, because building and stringifying 100 task shapes per call is most of its
+ * cost; the HTTP layer sends the text as is and call() parses it into a fresh object.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** How many serialised task shapes to keep (FIFO); ~1.5 KB each. */
+const TASK_JSON_CACHE_SIZE = 25_000;
+
 export interface EcsTimings {
   taskStartDelayMs: number;
   taskStopDelayMs: number;
@@ -21,6 +33,7 @@ export interface EcsTimings {
  */
 export class EcsContext {
   readonly listeners = new Set<EcsChangeListener>();
+  private readonly taskJson = new Map<TaskRecord, { version: number; text: string }>();
 
   constructor(
     readonly state: EcsState,
@@ -42,6 +55,22 @@ export class EcsContext {
     if (!cluster || cluster.status !== 'ACTIVE')
       throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
     return cluster;
+  }
+
+  /** The API JSON of a task, from the cache while its version is unchanged. */
+  taskApiJson(task: TaskRecord): string {
+    const hit = this.taskJson.get(task);
+    if (hit && hit.version === task.version) return hit.text;
+    const text = JSON.stringify(taskShape(task, 'api'));
+    if (hit) this.taskJson.delete(task);
+    else if (this.taskJson.size >= TASK_JSON_CACHE_SIZE)
+      this.taskJson.delete(this.taskJson.keys().next().value!);
+    this.taskJson.set(task, { version: task.version, text });
+    return text;
+  }
+
+  clearCaches(): void {
+    this.taskJson.clear();
   }
 
   taskChanged(task: TaskRecord): void {

@@ -10,7 +10,7 @@ import {
   registerContainerInstance,
   updateContainerInstancesState,
 } from './container-instances.js';
-import { EcsContext, type EcsTimings } from './context.js';
+import { EcsContext, JsonText, type EcsTimings } from './context.js';
 import { createFleet, type Fleet } from './fleet.js';
 import { Random } from './ids.js';
 import { restoreSnapshot, takeSnapshot, type EcsSnapshot } from './snapshot.js';
@@ -127,6 +127,11 @@ export class EcsEmulator {
 
   /** Synchronous form of call(), for callers that batch many operations (benchmarks, loaders). */
   callSync(operation: string, input: unknown): unknown {
+    const output = this.dispatch(operation, input);
+    return output instanceof JsonText ? JSON.parse(output.text) : output;
+  }
+
+  private dispatch(operation: string, input: unknown): unknown {
     const op = OPERATIONS[operation];
     if (!op)
       throw new AwsError('UnknownOperationException', `Unknown operation ${ECS_TARGET_PREFIX}${operation}`);
@@ -162,6 +167,7 @@ export class EcsEmulator {
   reset(): void {
     this.ctx.timers.clear();
     this.ctx.state.clear();
+    this.ctx.clearCaches();
     this.throttle.configure(this.throttle.settings().enabled, this.throttle.settings().rates);
   }
 
@@ -198,8 +204,9 @@ export class EcsEmulator {
           throw new AwsError('SerializationException', 'Request body is not valid JSON.');
         }
       }
-      const output = this.callSync(operation, input);
-      return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body: JSON.stringify(output) };
+      const output = this.dispatch(operation, input);
+      const body = output instanceof JsonText ? output.text : JSON.stringify(output);
+      return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body };
     } catch (err) {
       const aws =
         err instanceof AwsError

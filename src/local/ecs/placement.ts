@@ -102,7 +102,7 @@ function choose(candidates: PlacementCandidate[], feasible: number[], r: Placeme
     if (s.type === 'binpack') {
       const value = (i: number) =>
         s.field === 'cpu' ? candidates[i]!.remainingCpu : candidates[i]!.remainingMemory;
-      const min = Math.min(...set.map(value));
+      const min = minimum(set, value);
       set = set.filter((i) => value(i) === min);
     } else {
       // spread: the value with the fewest tasks of this group across ALL candidates wins.
@@ -112,7 +112,7 @@ function choose(candidates: PlacementCandidate[], feasible: number[], r: Placeme
         const k = key(c);
         counts.set(k, (counts.get(k) ?? 0) + (c.groups.get(r.group) ?? 0));
       }
-      const min = Math.min(...set.map((i) => counts.get(key(candidates[i]!))!));
+      const min = minimum(set, (i) => counts.get(key(candidates[i]!))!);
       set = set.filter((i) => counts.get(key(candidates[i]!)) === min);
     }
   }
@@ -124,4 +124,14 @@ function spreadKey(field: string): (c: PlacementCandidate) => string {
   if (field === 'instanceId' || field === 'host') return (c) => c.arn;
   const name = field.slice('attribute:'.length);
   return (c) => c.attributes[name] ?? '';
+}
+
+/** Smallest value over the set (a loop: spreading 100,000 arguments into Math.min overflows the stack). */
+function minimum(set: readonly number[], value: (i: number) => number): number {
+  let min = Infinity;
+  for (const i of set) {
+    const v = value(i);
+    if (v < min) min = v;
+  }
+  return min;
 }

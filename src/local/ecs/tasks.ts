@@ -1,5 +1,5 @@
 import { buildTaskArn } from '../../core/arn.js';
-import type { EcsContext } from './context.js';
+import { JsonText, type EcsContext } from './context.js';
 import { cqlView, parseFilter } from './container-instances.js';
 import { placeTask, requestStop, taskRequirements } from './lifecycle.js';
 import {
@@ -236,27 +236,26 @@ export function stopTask(ctx: EcsContext, raw: unknown): unknown {
   return { task: taskShape(task, 'api') };
 }
 
-export function describeTasks(ctx: EcsContext, raw: unknown): unknown {
+export function describeTasks(ctx: EcsContext, raw: unknown): JsonText {
   const input = asInput(raw);
   const cluster = ctx.cluster(input);
   const refs = reqStringList(input, 'tasks', 'tasks');
   if (refs.length > 100) throw invalidParameter('Tasks cannot have more than 100 elements.');
   const includeTags = Array.isArray(input.include) && input.include.includes('TAGS');
-  const tasks: unknown[] = [];
+  const tasks: string[] = [];
   const failures: unknown[] = [];
   for (const ref of refs) {
     const task = ctx.state.findTask(cluster.name, ref);
-    if (task) {
-      const shape = taskShape(task, 'api');
-      if (!includeTags && task.tags.length > 0) shape.tags = [];
-      tasks.push(shape);
-    } else
+    if (!task)
       failures.push({
         arn: ref.startsWith('arn:') ? ref : buildTaskArn(ctx.scope, cluster.name, ref),
         reason: 'MISSING',
       });
+    else if (includeTags || task.tags.length === 0) tasks.push(ctx.taskApiJson(task));
+    // Tags are only shown with include=TAGS.
+    else tasks.push(JSON.stringify({ ...taskShape(task, 'api'), tags: [] }));
   }
-  return { tasks, failures };
+  return new JsonText(`{"tasks":[${tasks.join(',')}],"failures":${JSON.stringify(failures)}}`);
 }
 
 export function listTasks(ctx: EcsContext, raw: unknown): unknown {
