@@ -373,6 +373,23 @@ export function storeContract(name: string, open: OpenStore): void {
         await w2.watcher.close();
       }));
 
+    it('watch from a future revision starts at that revision', () =>
+      withStore(async (store) => {
+        const now = await store.revision();
+        const w = await collect(store, 'f/', { fromRevision: now + 3 });
+        await store.put('f/1', '1');
+        await store.put('f/2', '2');
+        const third = await store.put('f/3', '3');
+        await store.put('f/4', '4');
+        await waitFor('events from the future revision', () => w.events().length >= 2);
+        assert.deepEqual(
+          w.events().map((e) => e.key),
+          ['f/3', 'f/4'],
+        );
+        assert.equal(w.events()[0]?.revision, third.revision);
+        await w.watcher.close();
+      }));
+
     it('watch replay of many revisions is complete and in order', () =>
       withStore(async (store) => {
         const first = (await store.put('m/0', '0')).revision;

@@ -146,6 +146,8 @@ class SqliteWatch implements Watcher {
   scheduled = false;
   lastActivity = Date.now();
   timer: NodeJS.Timeout | undefined;
+  /** Events before this revision are not wanted (a watch from a future revision). */
+  minRevision = 0;
   readonly upper: string | undefined;
 
   constructor(
@@ -161,7 +163,7 @@ class SqliteWatch implements Watcher {
   }
 
   push(events: WatchEvent[]): void {
-    for (const e of events) if (this.matches(e.key)) this.queue.push(e);
+    for (const e of events) if (e.revision >= this.minRevision && this.matches(e.key)) this.queue.push(e);
     this.schedule();
   }
 
@@ -589,6 +591,7 @@ export class SqliteStore implements Store {
     const from = options.fromRevision;
     if (from !== undefined && from < this.compacted) throw new CompactedError(from, this.compacted);
     const w = new SqliteWatch(this, prefix, handlers);
+    if (from !== undefined) w.minRevision = from;
     if (from !== undefined && from <= this.rev) {
       w.replayNext = from;
       w.replayUntil = this.rev;
