@@ -1,5 +1,8 @@
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { createHttpApp, createMetricsRegistry, type ReadinessCheck } from '../server/app.js';
@@ -9,6 +12,8 @@ import { stateApiPlugin } from './api/plugin.js';
 import type { StreamHub } from './api/routes-stream.js';
 import { startIndexFeed, type IndexFeed } from './index/feed.js';
 import { StateIndex } from './index/state-index.js';
+import { startIngest, type Ingest, type IngestOptions } from './ingest/index.js';
+import { startReconciler, type ReconcileOptions, type Reconciler } from './reconcile/index.js';
 
 export interface StateServiceOptions {
   /** The store cluster state lives in (opened by the caller; see `ownsStore`). */
@@ -32,6 +37,10 @@ export interface StateServiceOptions {
   createApp?: boolean;
   /** Extra route plugins for that app (e.g. the scheduler's, in `blox up`). */
   extraPlugins?: FastifyPluginAsync[];
+  /** Ingest ECS events from SQS. Started in the background: an unreachable queue is retried, never blocks the API. */
+  ingest?: { options: IngestOptions; sqs: SQSClient };
+  /** Reconcile against the ECS API in the background. */
+  reconcile?: { options: ReconcileOptions; ecs: ECSClient };
 }
 
 export interface StateService {
@@ -47,6 +56,9 @@ export interface StateService {
   readonly ready: Promise<void>;
   /** Connected stream clients (0 before the routes are registered). */
   streamClientCount(): number;
+  /** The ingest loop once it has started (undefined without a queue, or while the queue is unreachable). */
+  ingest(): Ingest | undefined;
+  readonly reconciler: Reconciler | undefined;
   /** Closes streams, the app, the index feed (and the store if owned). Idempotent. */
   close(): Promise<void>;
 }
@@ -73,6 +85,16 @@ export async function startStateService(options: StateServiceOptions): Promise<S
     onRelist: (reason) => metrics.indexRelists.inc({ reason }),
   });
   let hub: StreamHub | undefined;
+  let closing = false;
+  const reconciler = options.reconcile
+    ? startReconciler(options.reconcile.options, {
+        store: options.store,
+        ecs: options.reconcile.ecs,
+        registry,
+        logger,
+      })
+    : undefined;
+  const ingestRunner = options.ingest ? startIngestInBackground() : undefined;
   const routes = stateApiPlugin({
     index,
     store: options.store,
@@ -82,8 +104,10 @@ export async function startStateService(options: StateServiceOptions): Promise<S
       ...(options.streamMaxQueuedLines !== undefined ? { maxQueuedLines: options.streamMaxQueuedLines } : {}),
     },
     status: {
-      ...options.status,
       indexFeed: () => ({ lastError: feed.lastError ?? null }),
+      ...(ingestRunner ? { ingest: () => ingestRunner.status() } : {}),
+      ...(reconciler ? { reconcile: () => reconciler.status() } : {}),
+      ...options.status,
     },
     onHub: (h) => (hub = h),
   });
@@ -110,8 +134,13 @@ export async function startStateService(options: StateServiceOptions): Promise<S
     app,
     ready: feed.ready,
     streamClientCount: () => hub?.clientCount ?? 0,
+    ingest: () => ingestRunner?.current(),
+    reconciler,
     close() {
       closed ??= (async () => {
+        closing = true;
+        await ingestRunner?.stop();
+        await reconciler?.stop();
         hub?.closeAll();
         if (app) await app.close();
         await feed.stop();
@@ -120,4 +149,39 @@ export async function startStateService(options: StateServiceOptions): Promise<S
       return closed;
     },
   };
+
+  /** Starts ingest, retrying with backoff while the queue cannot be reached (AWS down, queue not created yet). */
+  function startIngestInBackground() {
+    const { options: ingestOptions, sqs } = options.ingest!;
+    let current: Ingest | undefined;
+    let lastError: string | undefined;
+    let attempts = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = async () => {
+      attempts++;
+      try {
+        const started = await startIngest(ingestOptions, { store: options.store, sqs, registry, logger });
+        if (closing) await started.stop();
+        else current = started;
+        lastError = undefined;
+      } catch (err) {
+        lastError = errorMessage(err);
+        if (closing) return;
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempts, 6));
+        logger.error({ err: lastError, retryInMs: delay }, 'cannot start event ingest; retrying');
+        timer = setTimeout(() => void attempt(), delay);
+      }
+    };
+    const first = attempt();
+    return {
+      current: () => current,
+      status: () =>
+        current?.status() ?? { running: false, starting: true, attempts, lastError: lastError ?? null },
+      async stop() {
+        clearTimeout(timer);
+        await first.catch(() => undefined);
+        await current?.stop();
+      },
+    };
+  }
 }

@@ -67,6 +67,7 @@ export const INSTANCE_STREAM_KEYS = [
   'region',
   'format',
 ] as const;
+export const ENTITY_STREAM_KEYS = ['entityVersion', 'cluster', 'account', 'region', 'format'] as const;
 /** Keys that may repeat. */
 const REPEATABLE = new Set(['attribute']);
 
@@ -129,11 +130,14 @@ export function parseListQuery(kind: EntityKind, q: RawQuery): ListQuery {
 }
 
 /** The query of /v1/stream/tasks or /v1/stream/instances. Unknown keys are ignored (as v0.3). Pure. */
-export function parseStreamQuery(kind: EntityKind, q: RawQuery): StreamQuery {
-  const known: readonly string[] = kind === 'task' ? TASK_STREAM_KEYS : INSTANCE_STREAM_KEYS;
+export function parseStreamQuery(kind: EntityKind | 'all', q: RawQuery): StreamQuery {
+  const known: readonly string[] =
+    kind === 'task' ? TASK_STREAM_KEYS : kind === 'instance' ? INSTANCE_STREAM_KEYS : ENTITY_STREAM_KEYS;
   checkRepeats(q, known);
   const ev = one(q, 'entityVersion');
-  const out: StreamQuery = { filter: commonFilters(kind, q), format: parseFormat(q) };
+  // The combined stream filters on what both kinds have (cluster, account, region): status means different things.
+  const filter = kind === 'all' ? commonFilters('instance', q, false) : commonFilters(kind, q);
+  const out: StreamQuery = { filter, format: parseFormat(q) };
   if (ev !== '') out.entityVersion = parseEntityVersion(ev);
   return out;
 }
@@ -164,10 +168,10 @@ function parseFormat(q: RawQuery): EntityFormat {
   return f as EntityFormat;
 }
 
-function commonFilters(kind: EntityKind, q: RawQuery): EntityFilter {
+function commonFilters(kind: EntityKind, q: RawQuery, withStatus = true): EntityFilter {
   const filter: EntityFilter = {};
   const statuses: readonly string[] = kind === 'task' ? TASK_STATUSES : INSTANCE_STATUSES;
-  const status = one(q, 'status');
+  const status = withStatus ? one(q, 'status') : '';
   if (status !== '') {
     if (!statuses.includes(status.toUpperCase())) throw apiErrors.invalidStatus();
     filter.status = status.toUpperCase();

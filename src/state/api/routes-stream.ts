@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EntityKind } from '../../core/ecs/entities.js';
-import { kindPrefix } from '../../core/ecs/keys.js';
+import { STATE_PREFIX, kindPrefix } from '../../core/ecs/keys.js';
 import { CompactedError, FutureRevisionError } from '../../store/errors.js';
 import type { Store } from '../../store/types.js';
 import { apiErrors } from './errors.js';
 import { parseRawQuery, parseStreamQuery } from './query-params.js';
-import { streamInstancesSchema, streamTasksSchema } from './schemas.js';
+import { streamEntitiesSchema, streamInstancesSchema, streamTasksSchema } from './schemas.js';
 import type { StateIndex } from '../index/state-index.js';
 import type { StateApiMetrics } from './metrics.js';
 import { StreamSession, type StreamMode } from './stream-session.js';
@@ -40,8 +40,11 @@ export function registerStreamRoutes(
   const hub = new StreamHub();
   const { index, store, metrics } = deps;
 
-  const handler = (kind: EntityKind) => async (request: FastifyRequest, reply: FastifyReply) => {
+  /** `all`: tasks and instances in one stream, in revision order (what an informer of both needs). */
+  const handler = (kind: EntityKind | 'all') => async (request: FastifyRequest, reply: FastifyReply) => {
     const query = parseStreamQuery(kind, parseRawQuery(request.url));
+    const prefix = kind === 'all' ? STATE_PREFIX : kindPrefix(kind);
+    const kinds: EntityKind[] = kind === 'all' ? ['task', 'instance'] : [kind];
     const accept = String(request.headers.accept ?? '');
     const mode: StreamMode = accept.includes('text/event-stream')
       ? 'sse'
@@ -54,16 +57,18 @@ export function registerStreamRoutes(
       from = Number(lastEventId); // inclusive: a repeated event, never a gap
     if (from === 0) from = undefined; // v0.3: 0 means "from now on"
 
-    const listPath = kind === 'task' ? '/v1/tasks' : '/v1/instances';
+    const listPath =
+      kind === 'task' ? '/v1/tasks' : kind === 'instance' ? '/v1/instances' : '/v1/tasks and /v1/instances';
     let source: 'index' | 'store' = 'index';
     if (from !== undefined) {
       if (from > index.revision) {
-        // Ahead of the index: valid if the store already has it (another replica may be ahead).
-        if (from > (await store.revision())) throw apiErrors.outOfRangeEntityVersion();
+        // Ahead of the index: valid up to the store's next revision (another replica may be ahead;
+        // "list at R, stream from R + 1" must work even when nothing was written since).
+        if (from > (await store.revision()) + 1) throw apiErrors.outOfRangeEntityVersion();
       } else if (from < index.oldestResumableRevision) {
         source = 'store';
         try {
-          await store.get(kindPrefix(kind), { revision: from });
+          await store.get(prefix, { revision: from });
         } catch (err) {
           if (err instanceof CompactedError) {
             metrics.streamDropped.inc({ kind, reason: 'gone' });
@@ -78,6 +83,7 @@ export function registerStreamRoutes(
     reply.hijack();
     const session = new StreamSession({
       kind,
+      kinds,
       mode,
       request: request.raw,
       response: reply.raw,
@@ -97,7 +103,7 @@ export function registerStreamRoutes(
     metrics.streamClients.inc({ kind, mode });
     metrics.requests.inc({ route: request.routeOptions.url ?? 'stream', status: '200' });
     if (source === 'index') session.followIndex(index, from);
-    else await session.followStore(store, kindPrefix(kind), from!);
+    else await session.followStore(store, prefix, from!);
   };
 
   app.get('/v1/stream/tasks', { schema: streamTasksSchema, attachValidation: true }, handler('task'));
@@ -106,5 +112,6 @@ export function registerStreamRoutes(
     { schema: streamInstancesSchema, attachValidation: true },
     handler('instance'),
   );
+  app.get('/v1/stream/entities', { schema: streamEntitiesSchema, attachValidation: true }, handler('all'));
   return hub;
 }

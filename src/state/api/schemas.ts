@@ -274,3 +274,20 @@ export const statusSchema = {
   tags: ['state'],
   response: { 200: { type: 'object', additionalProperties: true } },
 } as const;
+
+export const streamEntitiesSchema = {
+  summary:
+    'Stream task and container instance changes together, in revision order (for informers; use format=native to tell kinds apart)',
+  tags: ['state'],
+  querystring: {
+    type: 'object',
+    properties: {
+      entityVersion: streamQuery.entityVersion,
+      cluster: streamQuery.cluster,
+      account: streamQuery.account,
+      region: streamQuery.region,
+      format: streamQuery.format,
+    },
+  },
+  response: { 200: { type: 'string', format: 'binary' }, ...errors },
+} as const;

@@ -27,7 +27,9 @@ interface Line {
 }
 
 export interface StreamSessionOptions {
-  kind: EntityKind;
+  /** Label for metrics and logs. */
+  kind: EntityKind | 'all';
+  kinds: EntityKind[];
   mode: StreamMode;
   request: IncomingMessage;
   response: ServerResponse;
@@ -92,7 +94,7 @@ export class StreamSession {
     if (this.closed) return;
     this.caughtUp = from === undefined ? index.revision : Math.min(index.revision, from - 1);
     this.subscription = index.subscribe(
-      { kinds: [this.o.kind], fromRevision: from, filter: this.filter },
+      { kinds: this.o.kinds, fromRevision: from, filter: this.filter },
       {
         onChange: (change) => this.enqueueChange(change),
         onProgress: (revision) => {
@@ -119,7 +121,7 @@ export class StreamSession {
           if (err instanceof InvalidStoredValue) continue;
           throw err;
         }
-        if (entry.kind !== this.o.kind || !matchesFilter(entry, this.filter)) continue;
+        if (!this.o.kinds.includes(entry.kind) || !matchesFilter(entry, this.filter)) continue;
         this.enqueueChange({ type: ev.type, kind: entry.kind, key: ev.key, revision: ev.revision, entry });
       }
       const last = events[events.length - 1];

@@ -131,3 +131,20 @@ export async function putEntities(
   for (const e of entities) rev = (await store.put(keyOf(e), JSON.stringify(e))).revision;
   return rev;
 }
+
+/** Writes entities in transactions of 100 keys (fast bulk loading for tests and benchmarks); returns the last revision. */
+export async function putEntitiesBatched(
+  store: Store,
+  entities: Array<StoredTask | StoredInstance>,
+): Promise<number> {
+  let rev = 0;
+  for (let i = 0; i < entities.length; i += 100) {
+    const chunk = entities.slice(i, i + 100);
+    rev = (
+      await store.txn({
+        success: chunk.map((e) => ({ type: 'put' as const, key: keyOf(e), value: JSON.stringify(e) })),
+      })
+    ).revision;
+  }
+  return rev;
+}
