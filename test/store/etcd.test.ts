@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { EtcdStore, openStore, StoreUnavailableError } from '../../src/store/index.js';
+import { CompactedError, EtcdStore, openStore, StoreUnavailableError } from '../../src/store/index.js';
 import { freePort, waitFor } from '../support/env.js';
 import { startEtcd } from '../support/etcd.js';
 import { storeContract } from './contract.js';
@@ -60,6 +60,44 @@ describe('etcd store specifics', () => {
       const started = Date.now();
       await assert.rejects(store.put('k', 'v'), StoreUnavailableError);
       assert.ok(Date.now() - started < 10_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a watch whose replay is overtaken by compaction ends with CompactedError', async () => {
+    const store = new EtcdStore({
+      endpoints: etcd!.endpoints,
+      namespace: `c-${randomUUID()}/`,
+      compaction: { intervalMs: 0 },
+    });
+    try {
+      const first = (await store.put('h/0', '0')).revision;
+      // 3,000 revisions: etcd replays at most 1,000 revisions per 100 ms sync pass, so compaction gets in.
+      let next = 1;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < 3000) {
+            const i = next++;
+            await store.put(`h/${i % 10}`, String(i));
+          }
+        }),
+      );
+      const errors: Error[] = [];
+      const revisions: number[] = [];
+      await store.watch(
+        'h/',
+        { fromRevision: first },
+        {
+          onEvents: (events) => revisions.push(...events.map((e) => e.revision)),
+          onError: (err) => errors.push(err),
+        },
+      );
+      await store.compact(await store.revision());
+      await waitFor('the watch to fail', () => errors.length === 1, { timeoutMs: 10_000 });
+      assert.ok(errors[0] instanceof CompactedError, String(errors[0]));
+      assert.ok(revisions.length < 3000);
+      for (let i = 1; i < revisions.length; i++) assert.ok(revisions[i]! > revisions[i - 1]!);
     } finally {
       await store.close();
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
-import { openStore, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
+import { CompactedError, openStore, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
 import { tempDir, waitFor } from '../support/env.js';
 import { storeContract } from './contract.js';
 
@@ -77,6 +77,28 @@ describe('sqlite store specifics', () => {
     );
     await assert.rejects(openStore({ backend: 'etcd', endpoints: [] }), /needs endpoints/);
     await assert.rejects(openStore({ backend: 'etcd', endpoints: ['not a url'] }), /is not host:port/);
+  });
+
+  it('a watch still replaying when compaction overtakes it ends with CompactedError', async () => {
+    const store = new SqliteStore({ dataDir: await dir(), compaction: { intervalMs: 0 } });
+    try {
+      const first = (await store.put('h/0', '0')).revision;
+      for (let i = 1; i < 5000; i++) await store.put(`h/${i % 10}`, String(i));
+      const errors: Error[] = [];
+      let delivered = 0;
+      await store.watch(
+        'h/',
+        { fromRevision: first },
+        { onEvents: (events) => (delivered += events.length), onError: (err) => errors.push(err) },
+      );
+      // Replay runs in chunks on later turns of the event loop; compaction gets in first.
+      await store.compact(await store.revision());
+      await waitFor('the watch to fail', () => errors.length === 1);
+      assert.ok(errors[0] instanceof CompactedError, String(errors[0]));
+      assert.ok(delivered < 5000);
+    } finally {
+      await store.close();
+    }
   });
 
   it('synchronous=full works too', async () => {
