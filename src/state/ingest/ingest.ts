@@ -12,7 +12,7 @@ import { errorMessage } from '../../core/errors.js';
 import { parseEventTime } from '../../core/ecs/time.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/types.js';
-import { writeEntityUpdates } from '../writer/entity-writer.js';
+import { VersionCache, writeEntityUpdates } from '../writer/entity-writer.js';
 import { classifyMessages, type ClassifiedBatch, type ReceivedMessage } from './classify.js';
 import { createIngestMetrics, type IngestMetrics } from './metrics.js';
 import { resolveIngestOptions, type IngestOptions, type ResolvedIngestOptions } from './options.js';
@@ -142,6 +142,7 @@ class IngestLoop {
   private lastCommitAt: string | undefined;
   private lastError: IngestStatus['lastError'];
   private readonly now: () => Date;
+  private readonly cache: VersionCache | undefined;
 
   constructor(
     private readonly opts: ResolvedIngestOptions,
@@ -153,6 +154,7 @@ class IngestLoop {
     private readonly poisonMode: PoisonMode,
   ) {
     this.now = deps.now ?? (() => new Date());
+    this.cache = opts.writeCacheEntries > 0 ? new VersionCache(opts.writeCacheEntries) : undefined;
   }
 
   start(): void {
@@ -267,7 +269,7 @@ class IngestLoop {
         const res = await writeEntityUpdates(
           this.deps.store,
           batch.entities.map((e) => e.update),
-          { source: 'event', now: this.now },
+          { source: 'event', now: this.now, ...(this.cache ? { cache: this.cache } : {}) },
         );
         this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
         const nowMs = this.now().getTime();

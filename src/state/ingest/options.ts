@@ -26,6 +26,11 @@ export interface IngestOptions {
   queueDepthIntervalMs?: number;
   /** Backoff after a failed receive or commit. */
   errorBackoff?: BackoffOptions;
+  /**
+   * Keys whose last known store revision and ECS version are remembered, so a batch is written in
+   * one guarded transaction without reading first (default 100,000; 0 = always read first).
+   */
+  writeCacheEntries?: number;
 }
 
 export type ResolvedIngestOptions = Required<Omit<IngestOptions, 'deadLetterQueue' | 'errorBackoff'>> & {
@@ -67,5 +72,6 @@ export function resolveIngestOptions(o: IngestOptions): ResolvedIngestOptions {
     allowedRegions: o.allowedRegions ?? [],
     queueDepthIntervalMs: intIn('queueDepthIntervalMs', o.queueDepthIntervalMs, 30_000, 0, 86_400_000),
     errorBackoff: o.errorBackoff ?? { baseMs: 200, maxMs: 10_000 },
+    writeCacheEntries: intIn('writeCacheEntries', o.writeCacheEntries, 100_000, 0, 10_000_000),
   };
 }

@@ -1,8 +1,8 @@
-import { applyEvent, type SkipReason } from '../../core/ecs/apply.js';
+import { applyEvent, storedVersion, type SkipReason } from '../../core/ecs/apply.js';
 import type { EntitySource } from '../../core/ecs/entities.js';
 import { parseStoredEntity, serializeStoredEntity, toStoredEntity } from '../../core/ecs/stored.js';
 import type { EntityUpdate } from '../../core/ecs/validate.js';
-import type { Store } from '../../store/types.js';
+import type { KeyValue, Store } from '../../store/types.js';
 import { commitGuarded, type GuardedOptions, type KeyPlan } from './guarded-commit.js';
 
 /**
@@ -32,6 +32,50 @@ export interface EntityWriteResult {
 export interface EntityWriteOptions extends GuardedOptions {
   source: EntitySource;
   now?: () => Date;
+  /**
+   * What this process last saw of each key (modRevision and ECS version). With a cache, the writer
+   * skips the read transaction: it decides from the cache (unknown keys are assumed absent) and
+   * lets the modRevision compares catch anything stale, so the common case is one transaction per
+   * batch. Without one, keys are read first (two transactions).
+   */
+  cache?: VersionCache;
+}
+
+/**
+ * A bounded map key → {modRevision, ECS version} of what this process last read or wrote. Stale
+ * entries are harmless: a stale modRevision fails its compare and the key is decided again from
+ * the store's answer; a stale (too high) version can only make an older event a no-op, and
+ * versions never go down in the store.
+ */
+export class VersionCache {
+  private readonly map = new Map<string, { modRevision: number; version: number | undefined }>();
+  constructor(readonly maxEntries = 100_000) {}
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: string): { modRevision: number; version: number | undefined } | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, modRevision: number, version: number | undefined): void {
+    this.map.delete(key);
+    if (modRevision === 0) return; // absent: the default assumption anyway
+    this.map.set(key, { modRevision, version });
+    if (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value!);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** A stand-in KeyValue carrying only what the version decision reads. */
+function cachedKeyValue(key: string, c: { modRevision: number; version: number | undefined }): KeyValue {
+  return {
+    key,
+    value: JSON.stringify({ kind: 'task', detail: { version: c.version } }),
+    modRevision: c.modRevision,
+    createRevision: 0,
+    version: 0,
+  };
 }
 
 /**
@@ -50,6 +94,7 @@ export async function writeEntityUpdates(
     if (b === undefined || u.version > updates[b]!.version) best.set(u.key, i);
   });
   const winners = [...best.values()];
+  const seenVersion = new Map<string, number | undefined>();
   const plans: Array<KeyPlan<{ result: WriteResult; created: boolean }>> = winners.map((i) => {
     const update = updates[i]!;
     return {
@@ -57,7 +102,11 @@ export async function writeEntityUpdates(
       decide(current) {
         const stored = parseStoredEntity(current?.value);
         const decision = applyEvent(stored, update.version);
-        if (decision.action === 'skip') return { outcome: { result: decision.reason, created: false } };
+        if (decision.action === 'skip') {
+          seenVersion.set(update.key, storedVersion(stored));
+          return { outcome: { result: decision.reason, created: false } };
+        }
+        seenVersion.set(update.key, update.version);
         return {
           outcome: { result: 'applied', created: stored === undefined },
           write: { type: 'put', value: serializeStoredEntity(toStoredEntity(update, options.source, now())) },
@@ -65,7 +114,25 @@ export async function writeEntityUpdates(
       },
     };
   });
-  const res = await commitGuarded(store, plans, options);
+  let known: Map<string, KeyValue | undefined> | undefined;
+  if (options.cache) {
+    known = new Map();
+    for (const p of plans) {
+      const c = options.cache.get(p.key);
+      known.set(p.key, c ? cachedKeyValue(p.key, c) : undefined);
+    }
+  }
+  let res;
+  try {
+    res = await commitGuarded(store, plans, { ...options, ...(known ? { known } : {}) });
+  } catch (err) {
+    // Whatever we believed about these keys may be wrong now: forget it.
+    for (const p of plans) options.cache?.set(p.key, 0, undefined);
+    throw err;
+  }
+  if (options.cache) {
+    plans.forEach((p, j) => options.cache!.set(p.key, res.keyRevisions[j]!, seenVersion.get(p.key)));
+  }
   const byIndex = new Map<number, { result: WriteResult; created: boolean }>();
   winners.forEach((i, j) => byIndex.set(i, res.outcomes[j]!));
   const outcomes = updates.map((update, i): EntityWriteOutcome => {

@@ -36,6 +36,8 @@ export interface GuardedResult<O> {
   commits: number;
   /** Conflicts seen (keys changed by another writer between read and commit). */
   conflicts: number;
+  /** Per plan: the key's modRevision after the call (0 = absent), as far as this call knows. */
+  keyRevisions: number[];
 }
 
 export class WriteConflictError extends BloxError {
@@ -93,6 +95,7 @@ export async function commitGuarded<O>(
     revision: 0,
     commits: 0,
     conflicts: 0,
+    keyRevisions: new Array<number>(plans.length).fill(0),
   };
   for (let i = 0; i < plans.length; i += MAX_KEYS_PER_TXN) {
     await commitChunk(store, plans, i, Math.min(plans.length, i + MAX_KEYS_PER_TXN), options, result);
@@ -140,6 +143,23 @@ async function commitChunk<O>(
     if (res.succeeded) {
       result.commits++;
       result.revision = Math.max(result.revision, res.revision);
+      for (const i of writes) {
+        const key = plans[i]!.key;
+        const w = decisions.get(i)!.write!;
+        const prev = current.get(key);
+        current.set(
+          key,
+          w.type === 'delete'
+            ? undefined
+            : {
+                key,
+                value: w.value,
+                modRevision: res.revision,
+                createRevision: prev?.createRevision ?? res.revision,
+                version: (prev?.version ?? 0) + 1,
+              },
+        );
+      }
       break;
     }
     // Someone else wrote some of these keys: decide again only for the keys that changed.
@@ -157,5 +177,8 @@ async function commitChunk<O>(
     if (attempt >= maxAttempts)
       throw new WriteConflictError(changed.length ? changed : writes.map((i) => plans[i]!.key), attempt);
   }
-  for (const i of idx) result.outcomes[i] = decisions.get(i)!.outcome;
+  for (const i of idx) {
+    result.outcomes[i] = decisions.get(i)!.outcome;
+    result.keyRevisions[i] = current.get(plans[i]!.key)?.modRevision ?? 0;
+  }
 }

@@ -5,7 +5,7 @@ import { decodeMessage } from '../../../src/core/ecs/events.js';
 import { parseStoredEntity } from '../../../src/core/ecs/stored.js';
 import type { Store } from '../../../src/store/types.js';
 import { commitGuarded, MAX_KEYS_PER_TXN } from '../../../src/state/writer/guarded-commit.js';
-import { writeEntityUpdates } from '../../../src/state/writer/entity-writer.js';
+import { VersionCache, writeEntityUpdates } from '../../../src/state/writer/entity-writer.js';
 import { ENTITY_EVENTS, TASK_KEY, CI1_KEY, vectorBody } from '../../core/ecs/vectors.js';
 import { BACKENDS, type Backend } from './backends.js';
 
@@ -177,6 +177,83 @@ for (const makeBackend of BACKENDS) {
       assert.deepEqual(decided, ['a:old-a', 'b:old-b', 'c:undefined', 'b:other-b']);
       assert.equal((await store.get('a'))!.value, 'old-a+1');
       assert.equal((await store.get('b'))!.value, 'other-b+1');
+    });
+
+    it('with a version cache: one transaction per batch, and still correct when the cache is stale or cold', async () => {
+      const store = await backend.open();
+      let txns = 0;
+      const counting: Store = Object.create(store) as Store;
+      counting.txn = (req) => {
+        txns++;
+        return store.txn(req);
+      };
+      const cache = new VersionCache();
+      const [pending, running, stopping, stopped] = [
+        'events/task-pending.json',
+        'events/task-running.json',
+        'events/task-stopping.json',
+        'events/task-stopped.json',
+      ].map(update);
+      // new key: assumed absent, one transaction
+      let r = await writeEntityUpdates(counting, [pending!], { source: 'event', cache });
+      assert.deepEqual([r.outcomes[0]!.result, r.outcomes[0]!.created, txns], ['applied', true, 1]);
+      // known key: decided from the cache, one transaction
+      r = await writeEntityUpdates(counting, [running!], { source: 'event', cache });
+      assert.deepEqual([r.outcomes[0]!.result, txns], ['applied', 2]);
+      // duplicate and stale: no transaction at all
+      r = await writeEntityUpdates(counting, [running!, pending!], { source: 'event', cache });
+      assert.deepEqual([r.outcomes.map((o) => o.result), txns], [['duplicate', 'stale'], 2]);
+      // another writer (no cache) moves the key on: our cache is stale, the compare catches it
+      await writeEntityUpdates(store, [stopped!], { source: 'event' });
+      r = await writeEntityUpdates(counting, [stopping!], { source: 'event', cache });
+      assert.deepEqual([r.outcomes[0]!.result, r.conflicts], ['stale', 1]);
+      assert.equal(await storedVersion(store, TASK_KEY), 4);
+      // a cold cache on existing keys: the failed compare returns the values, no separate read
+      const cold = new VersionCache();
+      txns = 0;
+      r = await writeEntityUpdates(counting, [running!, update('events/instance-registered.json')], {
+        source: 'event',
+        cache: cold,
+      });
+      assert.deepEqual(
+        r.outcomes.map((o) => o.result),
+        ['stale', 'applied'],
+      );
+      assert.equal(txns, 2);
+      assert.equal(await storedVersion(store, TASK_KEY), 4);
+      assert.equal(await storedVersion(store, CI1_KEY), 1);
+    });
+
+    it('with a version cache, concurrent writers still never move back in version', async () => {
+      const store = await backend.open();
+      const base = update('events/task-running.json');
+      const keys = Array.from({ length: 4 }, (_, i) => `${base.key}-c${i}`);
+      await Promise.all(
+        Array.from({ length: 6 }, (_, w) =>
+          (async () => {
+            const cache = new VersionCache(); // each writer its own, like separate replicas
+            for (let round = 0; round < 5; round++) {
+              const version = round * 6 + ((w * 5) % 6) + 1;
+              await writeEntityUpdates(
+                store,
+                keys.map((key) => ({ ...withVersion(base, version), key })),
+                { source: 'event', cache },
+              );
+            }
+          })(),
+        ),
+      );
+      for (const key of keys) assert.equal(await storedVersion(store, key), 30, key);
+    });
+
+    it('the version cache is bounded', () => {
+      const c = new VersionCache(3);
+      for (let i = 1; i <= 5; i++) c.set(`k${i}`, i, i);
+      assert.equal(c.size, 3);
+      assert.equal(c.get('k1'), undefined);
+      assert.deepEqual(c.get('k5'), { modRevision: 5, version: 5 });
+      c.set('k5', 0, undefined);
+      assert.equal(c.get('k5'), undefined);
     });
 
     it('deletes under a compare, and leaves a key that changed meanwhile', async () => {

@@ -1,0 +1,269 @@
+/**
+ * Ingest benchmark: events in the emulator's SQS queue → received, decoded, committed to the
+ * store and deleted, end to end through the real AWS SDK over HTTP. The emulator runs in its own
+ * process (as SQS is remote in production); the ingest runs here with the embedded SQLite store
+ * and with a single local etcd.
+ *
+ *   npx tsx bench/state-ingest.bench.ts      # writes bench/results/state-ingest.json and the
+ *                                            # "state-ingest" section of docs/benchmarks.md
+ *
+ * Environment: BENCH_RUNS (default 3), BENCH_EVENTS (default 20000 for SQLite, half for etcd),
+ * BENCH_POLLERS (default 8). Each run loads the queue first (not timed), then times from the
+ * start of ingest until the queue is empty (every message acknowledged after its commit).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Registry } from 'prom-client';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient, type AwsClientOptions } from '../src/aws/clients.js';
+import { startIngest } from '../src/state/ingest/index.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/types.js';
+import { startLocalAws } from '../src/local/index.js';
+import { tempDir, waitFor } from '../test/support/env.js';
+import { startEtcd } from '../test/support/etcd.js';
+import { queueCounts } from '../test/state/ingest/harness.js';
+import { machine, median, writeReport } from './state-report.js';
+
+function startEmulatorProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', new URL(import.meta.url).pathname, '--emulator'],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    child.once('error', reject);
+    child.stdout!.once('data', (d: Buffer) => resolve({ endpoint: d.toString().trim(), child }));
+  });
+}
+
+const TASK_ENV = {
+  version: '0',
+  'detail-type': 'ECS Task State Change',
+  source: 'aws.ecs',
+  account: '123456789012',
+  region: 'us-east-1',
+};
+const STATUSES = [
+  ['PENDING', 'RUNNING'],
+  ['RUNNING', 'RUNNING'],
+  ['RUNNING', 'STOPPED'],
+  ['STOPPED', 'STOPPED'],
+] as const;
+
+/** `tasks` tasks × 4 versions each, interleaved so a receive mostly holds distinct tasks. */
+function events(n: number, run: number): string[] {
+  const tasks = Math.ceil(n / STATUSES.length);
+  const out: string[] = [];
+  const now = new Date().toISOString();
+  for (let v = 0; v < STATUSES.length; v++) {
+    for (let t = 0; t < tasks && out.length < n; t++) {
+      const id = `${run.toString(16).padStart(4, '0')}${t.toString(16).padStart(28, '0')}`;
+      const taskArn = `arn:aws:ecs:us-east-1:123456789012:task/bench/${id}`;
+      out.push(
+        JSON.stringify({
+          ...TASK_ENV,
+          id: `${id}-${v}`,
+          time: now,
+          resources: [taskArn],
+          detail: {
+            taskArn,
+            clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/bench',
+            containerInstanceArn: `arn:aws:ecs:us-east-1:123456789012:container-instance/bench/${(t % 100).toString(16).padStart(32, '0')}`,
+            taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1',
+            lastStatus: STATUSES[v]![0],
+            desiredStatus: STATUSES[v]![1],
+            group: 'family:web',
+            launchType: 'EC2',
+            startedBy: 'bench',
+            containers: [{ name: 'web', lastStatus: STATUSES[v]![0], image: 'nginx' }],
+            createdAt: now,
+            updatedAt: now,
+            version: v + 1,
+          },
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Asks the emulator process to fill its queue with `n` events of run `run`. */
+function load(child: ChildProcess, n: number, run: number): Promise<void> {
+  return new Promise((resolve) => {
+    const onData = (d: Buffer) => {
+      if (!d.toString().includes('loaded')) return;
+      child.stdout!.off('data', onData);
+      resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stdin!.write(`load ${n} ${run}\n`);
+  });
+}
+
+async function oneRun(
+  backend: string,
+  store: Store,
+  emulator: ChildProcess,
+  sqs: SQSClient,
+  queueUrl: string,
+  n: number,
+  run: number,
+  pollers: number,
+): Promise<{
+  eventsPerSecond: number;
+  seconds: number;
+  applied: number;
+  cpuPerEventUs: number;
+  commitMs: number;
+}> {
+  await load(emulator, n, run);
+  await waitFor('queue loaded', async () => (await queueCounts(sqs, queueUrl)).visible >= n, {
+    timeoutMs: 60_000,
+  });
+  const registry = new Registry();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const ingest = await startIngest(
+    { queue: queueUrl, pollers, waitTimeSeconds: 1, queueDepthIntervalMs: 0 },
+    { store, sqs, registry },
+  );
+  await waitFor(
+    'queue drained',
+    async () => {
+      const c = await queueCounts(sqs, queueUrl);
+      return c.visible === 0 && c.inFlight === 0;
+    },
+    { timeoutMs: 300_000, intervalMs: 20 },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await ingest.stop();
+  const commit = (await registry.getSingleMetric('blox_state_ingest_commit_seconds')!.get()).values;
+  const commitSum = commit.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+  const commitCount = commit.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
+  const cpuPerEventUs = (cpu.user + cpu.system) / n;
+  const s = ingest.status().counts;
+  if (s.applied + s.duplicate + s.stale !== n)
+    throw new Error(`${backend}: counts do not add up: ${JSON.stringify(s)}`);
+  const stored = await store.range({
+    prefix: `ecs/task/123456789012/us-east-1/bench/${run.toString(16).padStart(4, '0')}`,
+    countOnly: true,
+  });
+  if (stored.count !== Math.ceil(n / 4))
+    throw new Error(`${backend}: ${stored.count} tasks stored, expected ${Math.ceil(n / 4)}`);
+  console.log(
+    `${backend} run ${run}: ${n} events in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} events/s (applied ${s.applied}); ` +
+      `ingest CPU ${cpuPerEventUs.toFixed(0)} µs/event; mean commit ${((commitSum / commitCount) * 1000).toFixed(2)} ms per receive`,
+  );
+  return {
+    eventsPerSecond: n / seconds,
+    seconds,
+    applied: s.applied,
+    cpuPerEventUs,
+    commitMs: (commitSum / commitCount) * 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const pollers = Number(process.env.BENCH_POLLERS ?? 8);
+  const sqliteEvents = Number(process.env.BENCH_EVENTS ?? 20_000);
+  const etcdEvents = Math.round(sqliteEvents / 2);
+  const emulator = await startEmulatorProcess();
+  const clientOptions: AwsClientOptions = {
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  };
+  const sqs = createSqsClient(clientOptions, 20);
+  const queueUrl = `${emulator.endpoint}/123456789012/blox_queue`;
+  const dir = await tempDir('blox-bench-ingest-');
+  const etcd = await startEtcd();
+  const results: Array<{
+    backend: string;
+    events: number;
+    pollers: number;
+    runs: number[];
+    median: number;
+    min: number;
+    max: number;
+    target: number;
+    met: boolean;
+  }> = [];
+  try {
+    const sqlite = await openStore({ backend: 'sqlite', dataDir: dir.path, compaction: { intervalMs: 0 } });
+    const sqliteRuns: number[] = [];
+    for (let r = 1; r <= runs; r++)
+      sqliteRuns.push(
+        (await oneRun('sqlite', sqlite, emulator.child, sqs, queueUrl, sqliteEvents, r, pollers))
+          .eventsPerSecond,
+      );
+    await sqlite.close();
+    const etcdStore = await openStore({
+      backend: 'etcd',
+      endpoints: etcd.endpoints,
+      compaction: { intervalMs: 0 },
+    });
+    const etcdRuns: number[] = [];
+    for (let r = 1; r <= runs; r++)
+      etcdRuns.push(
+        (await oneRun('etcd', etcdStore, emulator.child, sqs, queueUrl, etcdEvents, 100 + r, pollers))
+          .eventsPerSecond,
+      );
+    await etcdStore.close();
+    for (const [backend, events, rs, target] of [
+      ['sqlite (embedded)', sqliteEvents, sqliteRuns, 10_000],
+      ['etcd (single local member)', etcdEvents, etcdRuns, 3_000],
+    ] as const) {
+      const m = median(rs);
+      results.push({ backend, events, pollers, runs: rs, ...m, target, met: m.median >= target });
+    }
+  } finally {
+    sqs.destroy();
+    emulator.child.kill('SIGTERM');
+    await etcd.stop();
+    await dir.cleanup();
+  }
+  const info = machine();
+  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+  const section = [
+    '## State service: SQS ingest',
+    '',
+    `Run \`npx tsx bench/state-ingest.bench.ts\`. Median of ${runs} runs (min–max). Synthetic ECS task events (4 versions per`,
+    "task, interleaved) are put into the emulator's `blox_queue` first (in the emulator process, not timed); the time runs from the start of the",
+    `ingest (${results[0]?.pollers ?? pollers} pollers, batches of 10) until the queue is empty, i.e. every message received, decoded, committed`,
+    'under version compares and deleted. The emulator runs in its own process, the ingest and its store client in this one;',
+    'etcd is a single local member. Everything shares the machine.',
+    '',
+    `Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.platform}; commit ${info.commit}; ${info.date}.`,
+    '',
+    '| store | events | median | min | max | target | met |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.backend} | ${fmt(r.events)} | ${fmt(r.median)} events/s | ${fmt(r.min)} | ${fmt(r.max)} | ≥ ${fmt(r.target)} events/s | ${r.met ? 'yes' : 'no'} |`,
+    ),
+    '',
+    'Blox v0.3 for comparison: 207 events/s (one message per receive, one STM transaction per event).',
+  ].join('\n');
+  writeReport('state-ingest', { machine: info, runs, results }, section);
+}
+
+if (process.argv.includes('--emulator')) {
+  // Child mode: the emulator on a free port. "load <n> <run>" on stdin fills blox_queue in process
+  // (so loading costs the measured process nothing) and answers "loaded".
+  const aws = await startLocalAws({ port: 0 });
+  process.stdout.write(`${aws.endpoint}\n`);
+  const queue = aws.sqs.queueByArn(`arn:aws:sqs:${aws.region}:${aws.account}:blox_queue`)!;
+  process.stdin.on('data', (d: Buffer) => {
+    const [cmd, n, run] = d.toString().trim().split(' ');
+    if (cmd !== 'load') return;
+    for (const body of events(Number(n), Number(run))) aws.sqs.send(queue, body);
+    process.stdout.write('loaded\n');
+  });
+  process.on('SIGTERM', () => void aws.close().then(() => process.exit(0)));
+} else {
+  await main();
+}
