@@ -1,0 +1,111 @@
+import { defineSettings } from '../core/config/index.js';
+
+/**
+ * Settings of `blox up`: the whole system in one process. With no AWS configuration it starts
+ * the local AWS emulator with a demo cluster; `--aws-endpoint` / AWS_ENDPOINT_URL points it at an
+ * external emulator, and `--local-aws off` at real AWS through the SDK's standard chain.
+ */
+export const upSettings = defineSettings([
+  {
+    key: 'bind',
+    flag: 'bind',
+    env: 'BLOX_BIND',
+    type: 'address',
+    default: '127.0.0.1:2000',
+    placeholder: '<host:port>',
+    description: 'Listen address of the one API port serving the state service and the scheduler routes.',
+  },
+  {
+    key: 'dataDir',
+    flag: 'data-dir',
+    env: 'BLOX_DATA_DIR',
+    type: 'string',
+    default: './.blox',
+    placeholder: '<dir>',
+    description:
+      'Directory of the embedded store (and of the local emulator snapshot, so a restart resumes).',
+  },
+  {
+    key: 'etcdEndpoints',
+    flag: 'etcd-endpoint',
+    env: 'BLOX_ETCD_ENDPOINTS',
+    type: 'list',
+    default: [],
+    placeholder: '<host:port>',
+    description: 'Use etcd at these endpoints instead of the embedded store (repeatable).',
+  },
+  {
+    key: 'localAws',
+    flag: 'local-aws',
+    env: 'BLOX_LOCAL_AWS',
+    type: 'enum',
+    choices: ['auto', 'on', 'off'],
+    default: 'auto',
+    description:
+      'Start the local AWS emulator: auto = unless an AWS endpoint is configured (--aws-endpoint or AWS_ENDPOINT_URL); off = use real AWS (credentials and region from the standard AWS chain).',
+  },
+  {
+    key: 'localAwsPort',
+    flag: 'local-aws-port',
+    env: 'BLOX_LOCAL_AWS_PORT',
+    type: 'int',
+    min: 0,
+    max: 65535,
+    default: 4566,
+    description: 'Port of the local AWS emulator (0 picks a free one).',
+  },
+  {
+    key: 'awsEndpoint',
+    flag: 'aws-endpoint',
+    env: 'BLOX_AWS_ENDPOINT',
+    type: 'string',
+    placeholder: '<url>',
+    description:
+      'AWS endpoint URL for ECS and SQS (an external emulator); default AWS_ENDPOINT_URL or real AWS.',
+  },
+  {
+    key: 'awsRegion',
+    flag: 'aws-region',
+    env: 'BLOX_AWS_REGION',
+    type: 'string',
+    placeholder: '<region>',
+    description: 'AWS Region; default AWS_REGION / the profile, or us-east-1 with the local emulator.',
+  },
+  {
+    key: 'queue',
+    flag: 'queue',
+    env: 'BLOX_QUEUE',
+    type: 'string',
+    default: 'blox_queue',
+    placeholder: '<name>',
+    description: 'SQS queue receiving the ECS events (name, sqs://name or URL).',
+  },
+  {
+    key: 'demoCluster',
+    flag: 'demo-cluster',
+    env: 'BLOX_DEMO_CLUSTER',
+    type: 'string',
+    default: 'default',
+    placeholder: '<name>',
+    description: 'Name of the demo cluster the local emulator creates on first start.',
+  },
+  {
+    key: 'demoInstances',
+    flag: 'demo-instances',
+    env: 'BLOX_DEMO_INSTANCES',
+    type: 'int',
+    min: 0,
+    max: 10000,
+    default: 3,
+    description: 'Container instances of the demo cluster on first start.',
+  },
+  {
+    key: 'reconcileInterval',
+    flag: 'reconcile-interval',
+    env: 'BLOX_RECONCILE_INTERVAL',
+    type: 'duration',
+    min: 1000,
+    default: 300_000,
+    description: 'Time between reconcile passes against the ECS API.',
+  },
+] as const);
