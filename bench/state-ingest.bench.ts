@@ -141,8 +141,10 @@ async function oneRun(
   const cpu = process.cpuUsage(cpu0);
   await ingest.stop();
   const commit = (await registry.getSingleMetric('blox_state_ingest_commit_seconds')!.get()).values;
-  const commitSum = commit.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-  const commitCount = commit.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
+  const commitSum =
+    commit.find((v) => (v as { metricName?: string }).metricName?.endsWith('_sum'))?.value ?? 0;
+  const commitCount =
+    commit.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 1;
   const cpuPerEventUs = (cpu.user + cpu.system) / n;
   const s = ingest.status().counts;
   if (s.applied + s.duplicate + s.stale !== n)
