@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { AwsError, jsonErrorResponse } from '../http/aws-error.js';
 import type { EmulatorRequest, EmulatorResponse, ServiceHandler } from '../http/types.js';
 import { deleteAttributes, listAttributes, putAttributes } from './attributes.js';
@@ -13,7 +14,7 @@ import {
 import { EcsContext, JsonText, type EcsTimings } from './context.js';
 import { createFleet, type Fleet } from './fleet.js';
 import { Random } from './ids.js';
-import { restoreSnapshot, takeSnapshot, type EcsSnapshot } from './snapshot.js';
+import { restoreSnapshot, SnapshotError, takeSnapshot, type EcsSnapshot } from './snapshot.js';
 import { EcsState } from './state.js';
 import {
   deregisterTaskDefinition,
@@ -155,6 +156,26 @@ export class EcsEmulator {
 
   snapshot(): EcsSnapshot {
     return takeSnapshot(this.ctx);
+  }
+
+  /** Writes snapshot() to a JSON file (atomically: temp file, then rename). */
+  saveSnapshot(path: string): void {
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(this.snapshot()));
+    renameSync(temp, path);
+  }
+
+  /** Restores from a file written by saveSnapshot(); a missing or bad file throws SnapshotError. */
+  loadSnapshot(path: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new SnapshotError(
+        `cannot read ECS snapshot ${path}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    this.restore(parsed);
   }
 
   /** Replaces all state with a snapshot's (listeners and throttling settings are kept). */

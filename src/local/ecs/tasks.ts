@@ -1,4 +1,4 @@
-import { buildTaskArn } from '../../core/arn.js';
+import { buildContainerInstanceArn, buildTaskArn } from '../../core/arn.js';
 import { JsonText, type EcsContext } from './context.js';
 import { cqlView, parseFilter } from './container-instances.js';
 import { placeTask, requestStop, taskRequirements } from './lifecycle.js';
@@ -191,9 +191,7 @@ export function startTask(ctx: EcsContext, raw: unknown): unknown {
     const inst = ctx.state.findInstance(cluster.name, ref);
     if (!inst) {
       failures.push({
-        arn: ref.startsWith('arn:')
-          ? ref
-          : `${cluster.arn.replace(':cluster/', ':container-instance/')}/${ref}`,
+        arn: ref.startsWith('arn:') ? ref : buildContainerInstanceArn(ctx.scope, cluster.name, ref),
         reason: 'MISSING',
       });
       continue;

@@ -1,5 +1,7 @@
 // The fleet simulation (scale, remove, kill, disconnect, crash) and snapshot/restore.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateClusterCommand,
@@ -11,7 +13,7 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { EcsEmulator, FleetError, SnapshotError, type EcsChange } from '../../../src/local/ecs/index.js';
-import { waitFor } from '../../support/env.js';
+import { tempDir, waitFor } from '../../support/env.js';
 import { startEcs, type RunningEcs } from './helpers.js';
 
 describe('ECS fleet simulation', () => {
@@ -191,6 +193,26 @@ describe('ECS snapshot and restore', () => {
       assert.deepEqual(b.stats(), { clusters: 0, containerInstances: 0, tasks: 0, pendingTimers: 0 });
     } finally {
       b.close();
+    }
+  });
+
+  it('saves to and loads from a JSON file; a bad file is a SnapshotError', async () => {
+    const dir = await tempDir();
+    const a = new EcsEmulator({ seed: 3 });
+    const b = new EcsEmulator({ seed: 4 });
+    try {
+      a.fleet.scale('disk', 2);
+      a.saveSnapshot(join(dir.path, 'ecs.json'));
+      b.loadSnapshot(join(dir.path, 'ecs.json'));
+      assert.deepEqual(b.fleet.instances('disk'), a.fleet.instances('disk'));
+      writeFileSync(join(dir.path, 'bad.json'), '{oops');
+      assert.throws(() => b.loadSnapshot(join(dir.path, 'bad.json')), SnapshotError);
+      assert.throws(() => b.loadSnapshot(join(dir.path, 'missing.json')), SnapshotError);
+      assert.throws(() => new EcsEmulator({ region: 'eu-west-1' }).restore(a.snapshot()), SnapshotError);
+    } finally {
+      a.close();
+      b.close();
+      await dir.cleanup();
     }
   });
 

@@ -12,6 +12,7 @@ import {
   DeregisterContainerInstanceCommand,
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
+  ListContainerInstancesCommand,
   RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   StartTaskCommand,
@@ -44,6 +45,14 @@ describe('ECS emulator against the sample vectors', () => {
   let startResponse: unknown;
   let describeTasksResponse: unknown;
   let describeInstancesResponse: unknown;
+  /** ListContainerInstances answers for every request example, taken while CI1 and CI2 stand as in the samples. */
+  const listAnswers = new Map<string, { arns?: string[]; nextToken?: string; error?: string }>();
+  const listExamples = read('api/list-container-instances.request-examples.json').examples as {
+    id: string;
+    confidence: string;
+    request: Record<string, unknown>;
+    expectedContainerInstanceArns: string[] | null;
+  }[];
 
   /** Maps our IDs to the samples' so bodies can be compared whole. */
   const normalise = (value: unknown): unknown => {
@@ -178,6 +187,21 @@ describe('ECS emulator against the sample vectors', () => {
       new DescribeContainerInstancesCommand({ cluster: 'default', containerInstances: [ci1Id] }),
     );
     assert.equal(viaSdk.containerInstances![0]!.remainingResources![1]!.integerValue, 7168);
+
+    // Every ListContainerInstances request example, verbatim, against this moment.
+    let page1Token: string | undefined;
+    for (const example of listExamples) {
+      const request = { ...example.request };
+      if (request.nextToken !== undefined) request.nextToken = page1Token;
+      try {
+        const out = await client.send(new ListContainerInstancesCommand(request));
+        const arns = out.containerInstanceArns!.map((a) => normalise(a) as string);
+        listAnswers.set(example.id, { arns, ...(out.nextToken ? { nextToken: out.nextToken } : {}) });
+        if (example.id === 'paginate-page-1') page1Token = out.nextToken;
+      } catch (err) {
+        listAnswers.set(example.id, { error: (err as Error).name });
+      }
+    }
 
     // 10:15:39.731 the agent reports RUNNING.
     clock.set('2025-03-10T10:15:39.731Z');
@@ -314,6 +338,35 @@ describe('ECS emulator against the sample vectors', () => {
       }
       assert.deepEqual(actual, expected, file);
     }
+  });
+
+  it('answers every ListContainerInstances request example as expected', () => {
+    assert.equal(listExamples.length, 27);
+    for (const example of listExamples) {
+      const got = listAnswers.get(example.id)!;
+      if (example.expectedContainerInstanceArns === null) {
+        assert.equal(got.error, 'InvalidParameterException', example.id);
+        continue;
+      }
+      assert.equal(got.error, undefined, `${example.id}: ${got.error}`);
+      if (example.id.startsWith('paginate-')) continue; // order is unspecified: checked below
+      assert.deepEqual(new Set(got.arns), new Set(example.expectedContainerInstanceArns), example.id);
+      assert.equal(got.nextToken, undefined, example.id);
+    }
+    // Pagination: one per page, a token after the first, none after the last, both seen once.
+    const p1 = listAnswers.get('paginate-page-1')!;
+    const p2 = listAnswers.get('paginate-page-2')!;
+    assert.equal(p1.arns!.length, 1);
+    assert.ok(p1.nextToken);
+    assert.equal(p2.arns!.length, 1);
+    assert.equal(p2.nextToken, undefined);
+    assert.deepEqual(
+      new Set([...p1.arns!, ...p2.arns!]),
+      new Set([
+        `arn:aws:ecs:us-east-1:123456789012:container-instance/default/${CI1_ID}`,
+        `arn:aws:ecs:us-east-1:123456789012:container-instance/default/${CI2_ID}`,
+      ]),
+    );
   });
 
   it('every event carries ISO times and no nulls; attributes without value have no value key', () => {
