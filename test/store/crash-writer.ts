@@ -3,6 +3,7 @@
  * "ack <round> <i> <revision>" after each write is acknowledged, until it is killed.
  * Usage: node --import tsx test/store/crash-writer.ts <dataDir> <round>
  */
+import { once } from 'node:events';
 import { openStore } from '../../src/store/index.js';
 
 const [dataDir, round] = process.argv.slice(2);
@@ -26,5 +27,7 @@ for (let i = 0; ; i++) {
   } else {
     revision = (await store.put(`r${round}/k/${i}`, String(i))).revision;
   }
-  process.stdout.write(`ack ${round} ${i} ${revision}\n`);
+  // The store never yields to the event loop (better-sqlite3 is synchronous), so wait for the pipe to
+  // drain when it is full: otherwise acknowledgements pile up unsent in this process.
+  if (!process.stdout.write(`ack ${round} ${i} ${revision}\n`)) await once(process.stdout, 'drain');
 }

@@ -80,6 +80,8 @@ const PUT = 0;
 const DEL = 1;
 /** Watch replay reads history in chunks of about this many rows. */
 const REPLAY_CHUNK = 2000;
+/** Compaction deletes history in steps of this many revisions. */
+const COMPACT_STEP = 1000;
 
 interface KvRow {
   key: string;
@@ -693,23 +695,44 @@ export class SqliteStore implements Store {
     this.check();
     validateRevisionArg(revision);
     if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
-    this.compactTo(revision);
+    await this.compactTo(revision);
   }
 
-  private compactTo(revision: number): void {
-    if (revision <= this.compacted) return;
+  /** Compactions run one at a time. */
+  private compacting: Promise<void> = Promise.resolve();
+
+  private compactTo(target: number): Promise<void> {
+    const run = this.compacting.then(() => this.compactSteps(target));
+    this.compacting = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Compacts in steps of COMPACT_STEP revisions, yielding to the event loop between steps, so a
+   * large compaction never blocks writers and readers for long. Each step only looks at keys that
+   * changed inside the step (through the (key, rev) index): for those, history rows before the step's
+   * end that are deletes or superseded are dropped; every key keeps its latest version.
+   */
+  private async compactSteps(target: number): Promise<void> {
     const started = Date.now();
     let removed = 0;
-    this.runWrite(() => {
-      removed = this.stmt(
-        `DELETE FROM history WHERE rev < ? AND (type = 1 OR EXISTS
-           (SELECT 1 FROM history h2 WHERE h2.key = history.key AND h2.rev > history.rev AND h2.rev <= ?))`,
-      ).run(revision, revision).changes;
-      this.stmt("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', ?)").run(revision);
-    });
-    this.compacted = revision;
-    this.logger.debug({ revision, removed, ms: Date.now() - started }, 'store compacted');
-    // Watchers replaying below the new compacted revision fail on their next chunk.
+    const del = this.stmt(
+      `DELETE FROM history WHERE key IN (SELECT key FROM history WHERE rev >= ? AND rev <= ?) AND rev < ? AND
+         (type = 1 OR EXISTS (SELECT 1 FROM history h2 WHERE h2.key = history.key AND h2.rev > history.rev AND h2.rev <= ?))`,
+    );
+    const meta = this.stmt("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', ?)");
+    while (!this.closed && this.compacted < target) {
+      const from = this.compacted;
+      const to = Math.min(target, from + COMPACT_STEP);
+      this.runWrite(() => {
+        removed += del.run(from, to, to, to).changes;
+        meta.run(to);
+      });
+      this.compacted = to;
+      // Watchers replaying below the new compacted revision fail on their next chunk.
+      if (this.compacted < target) await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.logger.debug({ revision: target, removed, ms: Date.now() - started }, 'store compacted');
   }
 
   private autoCompact(): void {
@@ -722,7 +745,11 @@ export class SqliteStore implements Store {
       ) as { rev: number } | undefined;
       const byAge = row ? row.rev : this.rev;
       const target = Math.min(byRevs, byAge);
-      if (target > this.compacted) this.compactTo(target);
+      if (target > this.compacted) {
+        this.compactTo(target).catch((err: unknown) =>
+          this.logger.warn({ err }, 'store auto-compaction failed'),
+        );
+      }
     } catch (err) {
       this.logger.warn({ err }, 'store auto-compaction failed');
     }
