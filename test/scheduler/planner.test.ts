@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileFilter } from '../../src/scheduler/daemon/filter.js';
-import { plan, stopReasonText, type Action, type PlanContext } from '../../src/scheduler/daemon/planner.js';
+import {
+  isRevisionFailure,
+  plan,
+  stopReasonText,
+  type Action,
+  type PlanContext,
+} from '../../src/scheduler/daemon/planner.js';
 import type { InstanceView, TaskView } from '../../src/scheduler/framework/views.js';
 import { CLUSTER, TD1, TD2, env, instance, instanceArn, task, taskArn } from './support/fixtures.js';
 
@@ -254,6 +260,18 @@ const cases: Case[] = [
     context: { failures: new Map([[instanceArn(1), { attempts: 2, lastAt: NOW - 2500 }]]) },
     starts: [instanceArn(1)],
   },
+  {
+    name: 'hold (transient StartTask failure): no launch before it passes, not counted as failed',
+    instances: [instance(1), instance(2)],
+    context: {
+      holds: new Map([
+        [instanceArn(1), NOW + 1],
+        [instanceArn(2), NOW - 1],
+      ]),
+    },
+    starts: [instanceArn(2)],
+    counts: { failed: 0 },
+  },
 ];
 
 describe('daemon planner (table)', () => {
@@ -267,6 +285,19 @@ describe('daemon planner (table)', () => {
       if (c.converged !== undefined) assert.equal(p.converged, c.converged);
     });
   }
+
+  it('classifies StartTask failure reasons: resources and constraints are the revision, the rest transient', () => {
+    for (const r of ['RESOURCE:MEMORY', 'RESOURCE:CPU', 'RESOURCE:PORTS', 'ATTRIBUTE', 'AGENT'])
+      assert.ok(isRevisionFailure(r), r);
+    for (const r of [
+      'MISSING',
+      'INACTIVE',
+      'DRAINING',
+      'ThrottlingException: Rate exceeded',
+      'socket hang up',
+    ])
+      assert.ok(!isRevisionFailure(r), r);
+  });
 
   it('start actions carry the deployment and revision', () => {
     const p = plan(env(), [instance(1)], [], ctx());

@@ -56,6 +56,11 @@ export interface PlanContext {
   stopping?: ReadonlySet<string>;
   /** Failures of the target deployment, by instance ARN. */
   failures?: ReadonlyMap<string, FailureRecord>;
+  /**
+   * Instances not to launch on before the given time (epoch ms), for reasons that are not the
+   * revision's fault (the instance just left, the call failed): not counted as failures.
+   */
+  holds?: ReadonlyMap<string, number>;
   /** Retry backoff after a failure on an instance: base * 2^(attempts-1), capped. */
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -238,7 +243,11 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
     }
     if (!canAct || target === undefined || env.revision === undefined || env.deploymentId === undefined)
       continue;
-    if (failure && ctx.now < failure.lastAt + backoffMs(failure.attempts, ctx)) {
+    const hold = ctx.holds?.get(instance.arn);
+    if (
+      (hold !== undefined && ctx.now < hold) ||
+      (failure && ctx.now < failure.lastAt + backoffMs(failure.attempts, ctx))
+    ) {
       backingOff++;
       continue;
     }
@@ -289,6 +298,14 @@ export function backoffMs(attempts: number, ctx: Pick<PlanContext, 'retryBaseMs'
   const base = ctx.retryBaseMs ?? 1000;
   const max = ctx.retryMaxMs ?? 60_000;
   return Math.min(max, base * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
+}
+
+/**
+ * StartTask failure reasons that say the revision cannot run there (resources, constraints).
+ * Others (MISSING, INACTIVE, DRAINING: cluster state was behind; call errors) are transient.
+ */
+export function isRevisionFailure(reason: string): boolean {
+  return reason.startsWith('RESOURCE:') || reason.startsWith('ATTRIBUTE') || reason === 'AGENT';
 }
 
 /** A task that stopped on its own: not by us, not by a user. */

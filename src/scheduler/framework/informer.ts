@@ -22,6 +22,8 @@ export interface InformerOptions {
 }
 
 interface ClusterCache {
+  /** Bumped on every change: lets callers cache work derived from a cluster's state. */
+  version: number;
   instances: Map<string, InstanceView>;
   tasks: Map<string, TaskView>;
   instanceList?: InstanceView[];
@@ -105,6 +107,11 @@ export class ClusterInformer {
     return (c.taskList ??= [...c.tasks.values()]);
   }
 
+  /** A number that changes whenever the cluster's cached state changes. */
+  clusterVersion(clusterArn: string): number {
+    return this.caches.get(clusterArn)?.version ?? -1;
+  }
+
   instance(clusterArn: string, arn: string): InstanceView | undefined {
     return this.caches.get(clusterArn)?.instances.get(arn);
   }
@@ -122,7 +129,13 @@ export class ClusterInformer {
       const opts = this.options.clusters ? { clusters: this.options.clusters } : {};
       const snapshot = await this.source.list(opts);
       if (this.stopped) return;
-      this.caches.clear();
+      for (const c of this.caches.values()) {
+        c.instances.clear();
+        c.tasks.clear();
+        c.instanceList = undefined;
+        c.taskList = undefined;
+        c.version++;
+      }
       for (const i of snapshot.instances) this.apply('put', i);
       for (const t of snapshot.tasks) this.apply('put', t);
       this.rev = snapshot.revision;
@@ -169,7 +182,8 @@ export class ClusterInformer {
 
   private onChanges(changes: ClusterChange[]): void {
     for (const c of changes) {
-      if (c.revision <= this.rev && c.revision !== 0) continue;
+      // One store transaction can change several entities at one revision: only older ones are stale.
+      if (c.revision < this.rev) continue;
       const ev = this.apply(c.type, c.entity);
       if (c.revision > this.rev) this.rev = c.revision;
       if (ev) this.emit(ev);
@@ -180,6 +194,7 @@ export class ClusterInformer {
     const clusterArn = entity.detail.clusterArn;
     const cache = this.cacheOf(clusterArn);
     const arn = arnOf(entity);
+    cache.version++;
     if (entity.kind === 'task') {
       cache.taskList = undefined;
       if (type === 'delete') {
@@ -209,7 +224,7 @@ export class ClusterInformer {
   private cacheOf(clusterArn: string): ClusterCache {
     let c = this.caches.get(clusterArn);
     if (!c) {
-      c = { instances: new Map(), tasks: new Map() };
+      c = { version: 0, instances: new Map(), tasks: new Map() };
       this.caches.set(clusterArn, c);
     }
     return c;

@@ -1,0 +1,499 @@
+import { randomUUID } from 'node:crypto';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { Store, Watcher } from '../../store/types.js';
+import type { EcsActuator } from '../framework/actuator.js';
+import { Controller } from '../framework/controller.js';
+import type { ClusterInformer } from '../framework/informer.js';
+import type { IntentLog, LaunchIntent } from '../framework/intents.js';
+import type { LeaderTerm } from '../framework/leader.js';
+import { isLiveTask } from '../framework/views.js';
+import { prepareCluster, type ClusterView } from './cluster-view.js';
+import { execute } from './executor.js';
+import { compileFilter, type CompiledFilter } from './filter.js';
+import { evaluateProgress, failureRecords, recordFailures, targetOf, transition } from './lifecycle.js';
+import { environmentGroup, type Deployment, type EnvironmentRecord, type Revision } from './model.js';
+import {
+  isRevisionFailure,
+  planPrepared,
+  type LaunchInFlight,
+  type Plan,
+  type PlannerEnvironment,
+} from './planner.js';
+import { SCHEDULER_PREFIX, TOMBSTONES, type EnvironmentRepository, type Tombstone } from './repository.js';
+
+export interface DaemonControllerOptions {
+  store: Store;
+  repo: EnvironmentRepository;
+  informer: ClusterInformer;
+  actuator: EcsActuator;
+  intents: IntentLog;
+  logger?: Logger;
+  /** Periodic resync of every environment (default 10 s). */
+  resyncMs?: number;
+  /** How long a launch may stay invisible in cluster state before ECS is asked (default 60 s). */
+  intentTtlMs?: number;
+  /** Look again this soon while a rollout or launches are under way (default 1 s). */
+  activeRequeueMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Called after every planned pass (observability, tests, benchmarks). */
+  onPlan?: (environment: string, plan: Plan) => void;
+}
+
+const TOMB = 'tombstone:';
+
+/**
+ * The daemon scheduler's leader loop for one term: a level-triggered controller keyed by
+ * environment name. Each pass reads the environment and its deployments from the store and the
+ * cluster from the informer, plans (pure), advances the deployment state machine, and executes
+ * the plan. Launch intents and in-flight stops are remembered so nothing is done twice.
+ */
+export class DaemonController {
+  private readonly logger: Logger;
+  private controller: Controller<string> | undefined;
+  private watcher: Watcher | undefined;
+  private term: LeaderTerm | undefined;
+  /** env name → instance ARN → intent. */
+  private readonly launches = new Map<string, Map<string, LaunchIntent>>();
+  /** task ARN → when StopTask was sent. */
+  private readonly stopping = new Map<string, number>();
+  private readonly envCluster = new Map<string, string>();
+  private readonly views = new Map<string, { version: number; view: ClusterView }>();
+  private readonly filters = new Map<string, CompiledFilter>();
+  private readonly lastCountsWrite = new Map<string, number>();
+  /** instance ARN → no launch before (transient StartTask failures). */
+  private readonly holds = new Map<string, number>();
+  /** Largest `unavailable` seen per deployment (counts are written at most once a second). */
+  private readonly maxUnavailable = new Map<string, number>();
+
+  constructor(private readonly options: DaemonControllerOptions) {
+    this.logger = (options.logger ?? silentLogger).child({ component: 'daemon-controller' });
+  }
+
+  /** Runs for one leadership term; returns once started (the term's signal stops it). */
+  async lead(term: LeaderTerm): Promise<void> {
+    this.term = term;
+    this.launches.clear();
+    this.stopping.clear();
+    for (const intent of await this.options.intents.list()) this.remember(intent);
+    await this.verifyIntents(true);
+    const controller = new Controller<string>({
+      informer: this.options.informer,
+      keysFor: (e) => {
+        const keys: string[] = [];
+        for (const [name, cluster] of this.envCluster) if (cluster === e.clusterArn) keys.push(name);
+        return keys;
+      },
+      allKeys: async () => {
+        const envs = await this.options.repo.listAll();
+        for (const env of envs) this.envCluster.set(env.name, env.clusterArn);
+        const tombs = await this.options.repo.tombstones();
+        return [...envs.map((e) => e.name), ...tombs.map((t) => `${TOMB}${JSON.stringify(t)}`)];
+      },
+      reconcile: (key) => this.reconcile(key),
+      resyncMs: this.options.resyncMs ?? 10_000,
+      logger: this.logger,
+    });
+    this.controller = controller;
+    // Changes other replicas' APIs write to the store reach the leader through a watch.
+    const rev = await this.options.store.revision();
+    this.watcher = await this.options.store.watch(
+      SCHEDULER_PREFIX,
+      { fromRevision: rev + 1 },
+      {
+        onEvents: (events) => {
+          for (const e of events) {
+            const m = /^scheduler\/(environments|deployments|deployment-ids|revisions)\/([^/]+)/.exec(e.key);
+            if (m) controller.queue.add(m[2]!);
+            else if (e.key.startsWith(TOMBSTONES)) void controller.resync();
+          }
+        },
+        onError: (err) => {
+          this.logger.warn({ err }, 'store watch failed; relying on periodic resync');
+        },
+      },
+    );
+    await controller.start();
+    term.signal.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** Ask for a pass now (the API calls this after a write on this replica). */
+  poke(name: string): void {
+    this.controller?.queue.add(name);
+  }
+
+  async stop(): Promise<void> {
+    const c = this.controller;
+    this.controller = undefined;
+    await this.watcher?.close();
+    this.watcher = undefined;
+    await c?.stop();
+  }
+
+  private get fence() {
+    return this.term?.fence;
+  }
+
+  private remember(intent: LaunchIntent): void {
+    let m = this.launches.get(intent.scope);
+    if (!m) this.launches.set(intent.scope, (m = new Map()));
+    m.set(intent.instance, intent);
+  }
+
+  /**
+   * Checks intents against ECS: at the start of a term (all of them: the previous leader may
+   * have died between recording an intent and calling ECS) and later those older than the TTL.
+   * An intent whose task ECS does not have is dropped so the instance gets a launch again.
+   */
+  private async verifyIntents(all: boolean, scope?: string): Promise<void> {
+    const ttl = this.options.intentTtlMs ?? 60_000;
+    const now = Date.now();
+    const byQuery = new Map<string, LaunchIntent[]>();
+    for (const [s, m] of this.launches) {
+      if (scope !== undefined && s !== scope) continue;
+      for (const intent of m.values()) {
+        if (!all && now - Date.parse(intent.at) < ttl) continue;
+        const k = `${intent.cluster}\n${intent.startedBy}`;
+        byQuery.set(k, [...(byQuery.get(k) ?? []), intent]);
+      }
+    }
+    for (const [k, intents] of byQuery) {
+      const [cluster, startedBy] = k.split('\n') as [string, string];
+      let live: Array<{ instance?: string; lastStatus?: string }>;
+      try {
+        live = await this.options.actuator.tasksStartedBy(cluster, startedBy);
+      } catch (err) {
+        this.logger.warn({ err }, 'could not verify launch intents with ECS; keeping them');
+        continue;
+      }
+      const id = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+      const onInstance = new Set(
+        live.filter((t) => t.lastStatus !== 'STOPPED' && t.instance).map((t) => id(t.instance!)),
+      );
+      const drop: LaunchIntent[] = [];
+      for (const intent of intents) {
+        if (onInstance.has(id(intent.instance))) {
+          intent.at = new Date().toISOString(); // ECS has it: wait for cluster state to show it.
+        } else drop.push(intent);
+      }
+      await this.forget(drop);
+    }
+  }
+
+  private async forget(intents: readonly LaunchIntent[]): Promise<void> {
+    const byScope = new Map<string, string[]>();
+    for (const i of intents) {
+      this.launches.get(i.scope)?.delete(i.instance);
+      byScope.set(i.scope, [...(byScope.get(i.scope) ?? []), i.instance]);
+    }
+    for (const [scope, instances] of byScope) await this.options.intents.remove(scope, instances, this.fence);
+  }
+
+  private viewOf(clusterArn: string): ClusterView {
+    const informer = this.options.informer;
+    const version = informer.clusterVersion(clusterArn);
+    const cached = this.views.get(clusterArn);
+    if (cached && cached.version === version) return cached.view;
+    const view = prepareCluster(clusterArn, informer.instances(clusterArn), informer.tasks(clusterArn));
+    this.views.set(clusterArn, { version, view });
+    return view;
+  }
+
+  private filterOf(revision: Revision): CompiledFilter {
+    const key = JSON.stringify(revision.instanceFilter);
+    let f = this.filters.get(key);
+    if (!f) this.filters.set(key, (f = compileFilter(revision.instanceFilter)));
+    return f;
+  }
+
+  private async reconcile(key: string): Promise<void | { requeueAfterMs?: number }> {
+    if (this.term?.signal.aborted) return;
+    if (key.startsWith(TOMB)) return this.reconcileTombstone(JSON.parse(key.slice(TOMB.length)) as Tombstone);
+    const found = await this.options.repo.get(key);
+    if (!found) {
+      this.envCluster.delete(key);
+      const m = this.launches.get(key);
+      if (m) this.launches.delete(key);
+      return;
+    }
+    const env = found.value;
+    this.envCluster.set(env.name, env.clusterArn);
+    const repo = this.options.repo;
+    const current = env.currentDeployment
+      ? await repo.deployment(env.name, env.currentDeployment)
+      : undefined;
+    const last = env.lastDeployment ? await repo.deployment(env.name, env.lastDeployment) : undefined;
+    const { mode, deployment } = targetOf(env, current, last);
+    const revision = await repo.revision(env.name, deployment?.revision ?? env.latestRevision);
+    if (!revision) return;
+
+    // Launch intents: drop those whose task is now visible; verify old ones with ECS.
+    await this.settleIntents(env);
+    this.expireStops();
+
+    const view = this.viewOf(env.clusterArn);
+    const launches = new Map<string, LaunchInFlight>();
+    for (const [instance, intent] of this.launches.get(env.name) ?? [])
+      launches.set(instance, {
+        at: Date.parse(intent.at),
+        ...(intent.taskArn ? { taskArn: intent.taskArn } : {}),
+      });
+    const plannerEnv: PlannerEnvironment = {
+      name: env.name,
+      group: environmentGroup(env),
+      clusterArn: env.clusterArn,
+      mode,
+      revision: revision.revision,
+      taskDefinition: revision.taskDefinition,
+      ...(deployment ? { deploymentId: deployment.id } : {}),
+      filter: this.filterOf(revision),
+      maxUnavailable: revision.deploymentConfiguration.maxUnavailable,
+      foreignTasks: revision.foreignTasks,
+    };
+    const plan = planPrepared(plannerEnv, view, {
+      now: Date.now(),
+      launches,
+      stopping: new Set(this.stopping.keys()),
+      failures: failureRecords(deployment),
+      holds: this.holds,
+      ...(this.options.retryBaseMs !== undefined ? { retryBaseMs: this.options.retryBaseMs } : {}),
+      ...(this.options.retryMaxMs !== undefined ? { retryMaxMs: this.options.retryMaxMs } : {}),
+    });
+    this.options.onPlan?.(env.name, plan);
+
+    // Deployment bookkeeping first: a failed rollout stops acting before doing more damage.
+    const outcome = deployment ? await this.advance(env, deployment, revision, plan) : 'same';
+    if (outcome === 'changed') return { requeueAfterMs: 0 };
+
+    if (plan.actions.length > 0) {
+      this.logger.debug(
+        { env: env.name, actions: plan.actions.length, counts: plan.counts },
+        'executing plan',
+      );
+      for (const a of plan.actions) if (a.type === 'stop') this.stopping.set(a.task, Date.now());
+      for (const a of plan.actions)
+        if (a.type === 'start')
+          this.remember({
+            scope: env.name,
+            instance: a.instance,
+            cluster: env.clusterArn,
+            taskDefinition: a.taskDefinition,
+            startedBy: a.deploymentId,
+            at: new Date().toISOString(),
+            state: 'calling',
+            by: 'leader',
+          });
+      const result = await execute(
+        plan.actions,
+        { cluster: env.clusterArn, group: plannerEnv.group, scope: env.name, environment: env.name },
+        {
+          actuator: this.options.actuator,
+          intents: this.options.intents,
+          ...(this.fence ? { fence: this.fence } : {}),
+        },
+      );
+      for (const s of result.started) {
+        const intent = this.launches.get(env.name)?.get(s.instance);
+        if (intent) Object.assign(intent, { state: 'started', taskArn: s.taskArn });
+      }
+      for (const f of result.failures) this.launches.get(env.name)?.delete(f.instance);
+      for (const f of result.stopFailures) this.stopping.delete(f.task);
+      if (result.failures.length > 0 && deployment) {
+        this.logger.info({ env: env.name, failures: result.failures.slice(0, 5) }, 'StartTask failures');
+        const now = Date.now();
+        for (const [instance, until] of this.holds) if (until < now) this.holds.delete(instance);
+        for (const f of result.failures)
+          if (!isRevisionFailure(f.reason))
+            this.holds.set(f.instance, now + (this.options.retryBaseMs ?? 1000) * 2);
+        const real = result.failures.filter((f) => isRevisionFailure(f.reason));
+        if (real.length > 0) await this.recordDeploymentFailures(env.name, deployment.id, real);
+      }
+    }
+    const busy =
+      plan.actions.length > 0 ||
+      plan.inFlight > 0 ||
+      mode === 'rolling' ||
+      plan.backingOff > 0 ||
+      plan.counts.failed > 0;
+    return busy ? { requeueAfterMs: this.options.activeRequeueMs ?? 1000 } : undefined;
+  }
+
+  /** Moves the deployment through its state machine from what the plan shows. */
+  private async advance(
+    env: EnvironmentRecord,
+    deployment: Deployment,
+    revision: Revision,
+    plan: Plan,
+  ): Promise<'same' | 'changed'> {
+    const now = new Date().toISOString();
+    const config = revision.deploymentConfiguration;
+    const unavailableNow = Math.max(this.maxUnavailable.get(deployment.id) ?? 0, plan.unavailable);
+    this.maxUnavailable.set(deployment.id, unavailableNow);
+    const countsDue = Date.now() - (this.lastCountsWrite.get(deployment.id) ?? 0) > 1000;
+    const result = await this.options.repo.update(
+      env.name,
+      async (e) => {
+        let d = await this.options.repo.deployment(e.name, deployment.id);
+        if (!d) return undefined;
+        const before = JSON.stringify(d);
+        const writes: Deployment[] = [];
+        let next: EnvironmentRecord = { ...e };
+        d = recordFailures(d, plan.observedFailures, now);
+        if (d.state === 'pending') d = transition(d, 'in_progress', now);
+        if (d.state === 'in_progress') {
+          d = {
+            ...d,
+            counts: plan.counts,
+            maxUnavailableSeen: Math.max(d.maxUnavailableSeen ?? 0, unavailableNow),
+          };
+          if (d.failures.length > 0) next.health = 'unhealthy';
+          const verdict = evaluateProgress(d, plan, config);
+          if (verdict?.to === 'completed') {
+            d = transition(d, 'completed', now, { reason: verdict.reason });
+            next = { ...next, currentDeployment: undefined, activeRevision: d.revision };
+            if (!d.rollbackOf) next.health = d.failures.length > 0 ? 'unhealthy' : 'healthy';
+          } else if (verdict?.to === 'failed') {
+            d = transition(d, 'failed', now, { reason: verdict.reason });
+            next = { ...next, currentDeployment: undefined, health: 'unhealthy' };
+            const back =
+              config.autoRollback &&
+              !d.rollbackOf &&
+              e.activeRevision !== undefined &&
+              e.activeRevision !== d.revision
+                ? e.activeRevision
+                : undefined;
+            if (back !== undefined) {
+              const rollback: Deployment = {
+                id: randomUUID(),
+                environment: e.name,
+                seq: e.deploymentSeq + 1,
+                revision: back,
+                taskDefinition:
+                  (await this.options.repo.revision(e.name, back))?.taskDefinition ?? d.taskDefinition,
+                state: 'pending',
+                token: e.token,
+                createdAt: now,
+                failures: [],
+                rollbackOf: d.id,
+              };
+              d = transition(d, 'rolled_back', now, { rolledBackBy: rollback.id });
+              writes.push(rollback);
+              next = {
+                ...next,
+                deploymentSeq: rollback.seq,
+                currentDeployment: rollback.id,
+                lastDeployment: rollback.id,
+                token: randomUUID(),
+              };
+            }
+          }
+        }
+        const changedState = d.state !== deployment.state;
+        // Counts change on every pass of a rollout: write them at most once a second.
+        const withoutCounts = (x: Deployment) =>
+          JSON.stringify({ ...x, counts: undefined, maxUnavailableSeen: undefined });
+        const significant = withoutCounts(d) !== withoutCounts(JSON.parse(before) as Deployment);
+        if (JSON.stringify(d) === before || (!significant && !countsDue)) return undefined;
+        if (next.currentDeployment === undefined) delete next.currentDeployment;
+        next.updatedAt = now;
+        writes.unshift(d);
+        return { env: next, deployments: writes, result: changedState ? 'changed' : 'same' };
+      },
+      this.fence ? { fence: this.fence } : {},
+    );
+    if (result !== undefined) this.lastCountsWrite.set(deployment.id, Date.now());
+    if (result === 'changed')
+      this.logger.info({ env: env.name, deployment: deployment.id }, 'deployment state changed');
+    return (result as 'same' | 'changed' | undefined) ?? 'same';
+  }
+
+  private async recordDeploymentFailures(
+    name: string,
+    id: string,
+    failures: Array<{ instance: string; reason: string }>,
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    await this.options.repo.update(
+      name,
+      async (e) => {
+        const d = await this.options.repo.deployment(name, id);
+        if (!d) return undefined;
+        const next = recordFailures(d, failures, now);
+        if (next === d) return undefined;
+        const health = d.state === 'in_progress' || d.state === 'pending' ? 'unhealthy' : e.health;
+        return { env: { ...e, health }, deployments: [next], result: undefined };
+      },
+      this.fence ? { fence: this.fence } : {},
+    );
+  }
+
+  private async settleIntents(env: EnvironmentRecord): Promise<void> {
+    const m = this.launches.get(env.name);
+    if (!m || m.size === 0) return;
+    const group = environmentGroup(env);
+    const informer = this.options.informer;
+    const visible: LaunchIntent[] = [];
+    const tasks = informer.tasks(env.clusterArn);
+    const liveOnInstance = new Set<string>();
+    for (const t of tasks)
+      if (t.group === group && t.instanceArn && t.lastStatus !== 'STOPPED') liveOnInstance.add(t.instanceArn);
+    for (const intent of m.values()) {
+      if (intent.state !== 'started') continue;
+      const t = intent.taskArn ? informer.task(env.clusterArn, intent.taskArn) : undefined;
+      if (t || liveOnInstance.has(intent.instance)) visible.push(intent);
+    }
+    if (visible.length > 0) await this.forget(visible);
+    await this.verifyIntents(false, env.name);
+  }
+
+  private expireStops(): void {
+    const now = Date.now();
+    for (const [task, at] of this.stopping) {
+      let seen = false;
+      for (const cluster of this.options.informer.clusters()) {
+        const t = this.options.informer.task(cluster, task);
+        if (t) {
+          seen = true;
+          if (!isLiveTask(t) || t.desiredStatus === 'STOPPED') this.stopping.delete(task);
+          break;
+        }
+      }
+      if ((!seen && now - at > 5_000) || now - at > 30_000) this.stopping.delete(task);
+    }
+  }
+
+  private async reconcileTombstone(t: Tombstone): Promise<void | { requeueAfterMs?: number }> {
+    const view = this.viewOf(t.clusterArn);
+    const plan = planPrepared(
+      {
+        name: t.name,
+        group: t.group,
+        clusterArn: t.clusterArn,
+        mode: 'delete',
+        maxUnavailable: 1,
+        foreignTasks: 'ignore',
+      },
+      view,
+      { now: Date.now(), stopping: new Set(this.stopping.keys()) },
+    );
+    const live = (view.tasksByGroup.get(t.group) ?? []).filter((x) => x.lastStatus !== 'STOPPED');
+    if (live.length === 0) {
+      await this.options.intents.removeScope(t.name, this.fence);
+      await this.options.repo.removeTombstone(t, this.fence);
+      this.logger.info({ env: t.name }, 'deleted environment has no tasks left');
+      return;
+    }
+    if (plan.actions.length > 0) {
+      for (const a of plan.actions) if (a.type === 'stop') this.stopping.set(a.task, Date.now());
+      await execute(
+        plan.actions,
+        { cluster: t.clusterArn, group: t.group, scope: t.name, environment: t.name },
+        {
+          actuator: this.options.actuator,
+          intents: this.options.intents,
+        },
+      );
+    }
+    return { requeueAfterMs: 1000 };
+  }
+}
