@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies of HTTP answers are read loosely in tests */
 import { DescribeTasksCommand, ListTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { createSqsClient } from '../../../src/aws/clients.js';
 import { createLogger, silentLogger } from '../../../src/core/logger.js';
