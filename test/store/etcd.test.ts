@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { CompactedError, EtcdStore, openStore, StoreUnavailableError } from '../../src/store/index.js';
+import {
+  CompactedError,
+  Election,
+  EtcdStore,
+  openStore,
+  StoreUnavailableError,
+} from '../../src/store/index.js';
 import { freePort, waitFor } from '../support/env.js';
 import { startEtcd } from '../support/etcd.js';
 import { storeContract } from './contract.js';
@@ -62,6 +68,29 @@ describe('etcd store specifics', () => {
       assert.ok(Date.now() - started < 10_000);
     } finally {
       await store.close();
+    }
+  });
+
+  it('election fails over when the leader process dies (its lease expires)', async () => {
+    const ns = `e-${randomUUID()}/`;
+    const s1 = new EtcdStore({ endpoints: etcd!.endpoints, namespace: ns, compaction: { intervalMs: 0 } });
+    const s2 = new EtcdStore({ endpoints: etcd!.endpoints, namespace: ns, compaction: { intervalMs: 0 } });
+    try {
+      const a = new Election(s1, 'leader', { ttlSeconds: 2 });
+      const b = new Election(s2, 'leader', { ttlSeconds: 2 });
+      await a.campaign('A');
+      let bLeads = false;
+      const bCampaign = b.campaign('B').then(() => (bLeads = true));
+      await waitFor('b to be a candidate', async () => (await s2.range({ prefix: 'leader/' })).count === 2);
+      // "Crash" A: its client goes away without resigning; the lease is no longer kept alive.
+      await s1.close();
+      assert.equal(bLeads, false);
+      await bCampaign;
+      assert.equal((await b.leader())?.value, 'B');
+      await b.resign();
+    } finally {
+      await s1.close();
+      await s2.close();
     }
   });
 
