@@ -270,7 +270,9 @@ export class SqliteStore implements Store {
 
     this.sGet = db.prepare('SELECT key, value, create_rev, mod_rev, version, lease FROM kv WHERE key = ?');
     this.sUpsert = db.prepare(
-      'INSERT OR REPLACE INTO kv (key, value, create_rev, mod_rev, version, lease) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO kv (key, value, create_rev, mod_rev, version, lease) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev, ' +
+        'version = excluded.version, lease = excluded.lease',
     );
     this.sDeleteKv = db.prepare('DELETE FROM kv WHERE key = ?');
     this.sHist = db.prepare(
