@@ -128,27 +128,30 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   }
 
   // Long polls must end when their client goes away, and the request seam carries no signal:
-  // each request runs inside an AsyncLocalStorage scope holding an AbortSignal that fires when
-  // the response closes before it was sent.
-  const disconnects = new AsyncLocalStorage<AbortSignal>();
+  // each request runs inside an AsyncLocalStorage scope holding its response, and a long poll
+  // asks for a signal that fires when that response closes before it was sent.
+  const responses = new AsyncLocalStorage<ServerResponse>();
+  const disconnectSignal = (): AbortSignal | undefined => {
+    const res = responses.getStore();
+    if (!res) return undefined;
+    const controller = new AbortController();
+    if (res.destroyed) controller.abort();
+    else
+      res.once('close', () => {
+        if (!res.writableFinished) controller.abort();
+      });
+    return controller.signal;
+  };
   // eslint-disable-next-line prefer-const -- assigned once listening; the admin handler reads it lazily
   let local: LocalAws;
   const admin = createAdminHandler(adminTarget(() => local));
-  const http = createEmulatorHttpServer([
-    admin,
-    ecs.handler,
-    createSqsHandler(sqs, { signalFor: () => disconnects.getStore() }),
-  ]);
+  const http = createEmulatorHttpServer([admin, ecs.handler, createSqsHandler(sqs, { disconnectSignal })]);
   const requestListeners = http.server.listeners('request') as Array<
     (req: IncomingMessage, res: ServerResponse) => void
   >;
   http.server.removeAllListeners('request');
   http.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    disconnects.run(controller.signal, () => {
+    responses.run(res, () => {
       for (const listener of requestListeners) listener.call(http.server, req, res);
     });
   });

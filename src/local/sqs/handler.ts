@@ -1,11 +1,14 @@
-import type { EmulatorRequest, ServiceHandler } from '../http/types.js';
+import type { ServiceHandler } from '../http/types.js';
 import { handleSqsJson, isSqsJsonRequest } from './json-protocol.js';
 import { handleSqsQuery, queryParams } from './query-protocol.js';
 import type { SqsEmulator } from './sqs-emulator.js';
 
 export interface SqsHandlerOptions {
-  /** The signal that fires when the client behind a request disconnects (ends its long poll). */
-  signalFor?: (request: EmulatorRequest) => AbortSignal | undefined;
+  /**
+   * The signal that fires when the client behind the current request disconnects (ends its long
+   * poll); called only when a long poll has to wait.
+   */
+  disconnectSignal?: () => AbortSignal | undefined;
 }
 
 let counter = 0;
@@ -17,9 +20,9 @@ function requestId(): string {
 /** Answers SQS requests in either protocol and declines everything else. */
 export function createSqsHandler(sqs: SqsEmulator, options: SqsHandlerOptions = {}): ServiceHandler {
   return (request) => {
-    if (isSqsJsonRequest(request)) return handleSqsJson(sqs, request, options.signalFor?.(request));
+    if (isSqsJsonRequest(request)) return handleSqsJson(sqs, request, options.disconnectSignal);
     const params = queryParams(request);
-    if (params) return handleSqsQuery(sqs, request, params, options.signalFor?.(request), requestId);
+    if (params) return handleSqsQuery(sqs, request, params, options.disconnectSignal, requestId);
     return undefined;
   };
 }

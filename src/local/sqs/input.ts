@@ -178,6 +178,10 @@ export function messageSize(
 // eslint-disable-next-line no-control-regex
 const INVALID_BODY_CHAR = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
+// Most bodies are printable ASCII (JSON); this non-Unicode test is much cheaper than the full one.
+// eslint-disable-next-line no-control-regex
+const NOT_PLAIN_ASCII = /[^\x09\x0A\x0D\x20-\x7E]/;
+
 export function hasInvalidCharacters(body: string): boolean {
-  return INVALID_BODY_CHAR.test(body);
+  return NOT_PLAIN_ASCII.test(body) && INVALID_BODY_CHAR.test(body);
 }

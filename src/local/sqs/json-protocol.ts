@@ -16,7 +16,7 @@ export function isSqsJsonRequest(request: EmulatorRequest): boolean {
 export async function handleSqsJson(
   sqs: SqsEmulator,
   request: EmulatorRequest,
-  signal: AbortSignal | undefined,
+  signal: (() => AbortSignal | undefined) | undefined,
 ): Promise<EmulatorResponse> {
   const op = (request.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length);
   try {

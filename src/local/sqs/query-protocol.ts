@@ -29,7 +29,7 @@ export async function handleSqsQuery(
   sqs: SqsEmulator,
   request: EmulatorRequest,
   params: URLSearchParams,
-  signal: AbortSignal | undefined,
+  signal: (() => AbortSignal | undefined) | undefined,
   requestId: () => string,
 ): Promise<EmulatorResponse> {
   const action = params.get('Action') ?? '';

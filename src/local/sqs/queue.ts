@@ -23,10 +23,10 @@ export interface StoredMessage {
   receiptSeq: number;
   /** Bumped on every state change, so heap entries of an earlier state are recognised as stale. */
   stamp: number;
-  groupId?: string;
-  deduplicationId?: string;
-  sequenceNumber?: string;
-  deadLetterSourceArn?: string;
+  groupId?: string | undefined;
+  deduplicationId?: string | undefined;
+  sequenceNumber?: string | undefined;
+  deadLetterSourceArn?: string | undefined;
 }
 
 interface InvisibleEntry {
@@ -91,13 +91,26 @@ export class SqsQueue {
     delaySeconds: number,
     now: number,
   ): StoredMessage {
+    // One object shape for every message (no spreads, optional fields always present) keeps the
+    // hot paths monomorphic.
     const stored: StoredMessage = {
-      ...message,
+      id: message.id,
+      body: message.body,
+      md5OfBody: message.md5OfBody,
+      attributes: message.attributes,
+      md5OfAttributes: message.md5OfAttributes,
+      systemAttributes: message.systemAttributes,
+      sentAt: message.sentAt,
+      senderId: message.senderId,
+      firstReceiveAt: 0,
+      receiveCount: 0,
       state: 'ready',
       receiptSeq: 0,
       stamp: 0,
-      firstReceiveAt: 0,
-      receiveCount: 0,
+      groupId: message.groupId,
+      deduplicationId: message.deduplicationId,
+      sequenceNumber: undefined,
+      deadLetterSourceArn: message.deadLetterSourceArn,
     };
     if (this.fifo) stored.sequenceNumber = (++this.sequence).toString().padStart(20, '0');
     this.messages.set(stored.id, stored);

@@ -14,10 +14,13 @@ export interface SqsEmulatorOptions {
   now?: () => number;
 }
 
-/** Per-call context: the Host a request came to (queue URLs are built from it) and its disconnect signal. */
+/**
+ * Per-call context: the Host a request came to (queue URLs are built from it) and the signal that
+ * fires when its client disconnects — or a function giving it, called only if a long poll waits.
+ */
 export interface SqsCallContext {
   host?: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | (() => AbortSignal | undefined);
 }
 
 export interface SendOptions {
@@ -239,11 +242,13 @@ export class SqsEmulator {
     max: number,
     visibilitySeconds: number,
     waitSeconds: number,
-    signal?: AbortSignal,
+    disconnect?: AbortSignal | (() => AbortSignal | undefined),
   ): Promise<StoredMessage[]> | StoredMessage[] {
     const deadLetter = (msg: StoredMessage) => this.moveToDeadLetter(queue, msg);
     const first = queue.receive(max, visibilitySeconds, this.now(), deadLetter);
-    if (first.length > 0 || waitSeconds <= 0 || this.closed || signal?.aborted) return first;
+    if (first.length > 0 || waitSeconds <= 0 || this.closed) return first;
+    const signal = typeof disconnect === 'function' ? disconnect() : disconnect;
+    if (signal?.aborted) return first;
     return new Promise((resolve) => {
       let done = false;
       const finish = (messages: StoredMessage[]) => {
