@@ -12,7 +12,8 @@ import { errorMessage } from '../../core/errors.js';
 import { parseEventTime } from '../../core/ecs/time.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/types.js';
-import { VersionCache, writeEntityUpdates } from '../writer/entity-writer.js';
+import { VersionCache } from '../writer/entity-writer.js';
+import { GroupCommitter } from '../writer/group-commit.js';
 import { classifyMessages, type ClassifiedBatch, type ReceivedMessage } from './classify.js';
 import { createIngestMetrics, type IngestMetrics } from './metrics.js';
 import { resolveIngestOptions, type IngestOptions, type ResolvedIngestOptions } from './options.js';
@@ -142,7 +143,7 @@ class IngestLoop {
   private lastCommitAt: string | undefined;
   private lastError: IngestStatus['lastError'];
   private readonly now: () => Date;
-  private readonly cache: VersionCache | undefined;
+  private readonly writer: GroupCommitter;
 
   constructor(
     private readonly opts: ResolvedIngestOptions,
@@ -154,7 +155,13 @@ class IngestLoop {
     private readonly poisonMode: PoisonMode,
   ) {
     this.now = deps.now ?? (() => new Date());
-    this.cache = opts.writeCacheEntries > 0 ? new VersionCache(opts.writeCacheEntries) : undefined;
+    const cache = opts.writeCacheEntries > 0 ? new VersionCache(opts.writeCacheEntries) : undefined;
+    this.writer = new GroupCommitter(deps.store, {
+      source: 'event',
+      now: this.now,
+      ...(cache ? { cache } : {}),
+      maxInFlight: opts.commitsInFlight,
+    });
   }
 
   start(): void {
@@ -266,15 +273,11 @@ class IngestLoop {
     if (batch.entities.length > 0) {
       const started = performance.now();
       try {
-        const res = await writeEntityUpdates(
-          this.deps.store,
-          batch.entities.map((e) => e.update),
-          { source: 'event', now: this.now, ...(this.cache ? { cache: this.cache } : {}) },
-        );
+        const outcomes = await this.writer.write(batch.entities.map((e) => e.update));
         this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
         const nowMs = this.now().getTime();
         this.lastCommitAt = new Date(nowMs).toISOString();
-        res.outcomes.forEach((o, i) => {
+        outcomes.forEach((o, i) => {
           this.counts[o.result]++;
           this.metrics.events.inc({ outcome: o.result });
           if (o.result === 'applied') {

@@ -95,7 +95,7 @@ export function createIngestMetrics(registry?: Registry): IngestMetrics {
       () =>
         new Histogram({
           name: 'blox_state_ingest_commit_seconds',
-          help: 'Time to read, decide and commit the entity updates of one receive',
+          help: 'Time from handing the entity updates of one receive to the writer until they are committed (including the wait for a group commit)',
           buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
           registers,
         }),

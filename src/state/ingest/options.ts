@@ -31,6 +31,11 @@ export interface IngestOptions {
    * one guarded transaction without reading first (default 100,000; 0 = always read first).
    */
   writeCacheEntries?: number;
+  /**
+   * Store commits in flight at once; batches of pollers that arrive meanwhile are merged into the
+   * next commit (group commit). Default 2.
+   */
+  commitsInFlight?: number;
 }
 
 export type ResolvedIngestOptions = Required<Omit<IngestOptions, 'deadLetterQueue' | 'errorBackoff'>> & {
@@ -73,5 +78,6 @@ export function resolveIngestOptions(o: IngestOptions): ResolvedIngestOptions {
     queueDepthIntervalMs: intIn('queueDepthIntervalMs', o.queueDepthIntervalMs, 30_000, 0, 86_400_000),
     errorBackoff: o.errorBackoff ?? { baseMs: 200, maxMs: 10_000 },
     writeCacheEntries: intIn('writeCacheEntries', o.writeCacheEntries, 100_000, 0, 10_000_000),
+    commitsInFlight: intIn('commitsInFlight', o.commitsInFlight, 2, 1, 64),
   };
 }

@@ -6,6 +6,7 @@ import { parseStoredEntity } from '../../../src/core/ecs/stored.js';
 import type { Store } from '../../../src/store/types.js';
 import { commitGuarded, MAX_KEYS_PER_TXN } from '../../../src/state/writer/guarded-commit.js';
 import { VersionCache, writeEntityUpdates } from '../../../src/state/writer/entity-writer.js';
+import { GroupCommitter } from '../../../src/state/writer/group-commit.js';
 import { ENTITY_EVENTS, TASK_KEY, CI1_KEY, vectorBody } from '../../core/ecs/vectors.js';
 import { BACKENDS, type Backend } from './backends.js';
 
@@ -244,6 +245,44 @@ for (const makeBackend of BACKENDS) {
         ),
       );
       for (const key of keys) assert.equal(await storedVersion(store, key), 30, key);
+    });
+
+    it('group commit merges concurrent callers into fewer transactions, each caller getting its own outcomes', async () => {
+      const store = await backend.open();
+      let commits = 0;
+      const counting: Store = Object.create(store) as Store;
+      counting.txn = (req) => {
+        if (req.success?.some((op) => op.type === 'put')) commits++;
+        return store.txn(req);
+      };
+      const g = new GroupCommitter(counting, { source: 'event', cache: new VersionCache(), maxInFlight: 1 });
+      const base = update('events/task-running.json');
+      const callers = Array.from({ length: 12 }, (_, c) =>
+        Array.from({ length: 5 }, (_, k) => ({ ...base, key: `${base.key}-g${c}-${k}` })),
+      );
+      // caller 0 also repeats one of caller 1's keys at the same version: a duplicate across callers
+      callers[0]!.push({ ...base, key: `${base.key}-g1-0` });
+      const results = await Promise.all(callers.map((u) => g.write(u)));
+      results.forEach((r, c) => {
+        assert.equal(r.length, callers[c]!.length);
+        r.forEach((o, k) => assert.equal(o.update.key, callers[c]![k]!.key));
+      });
+      const all = results.flat().map((o) => o.result);
+      assert.equal(all.filter((r) => r === 'applied').length, 60);
+      assert.equal(all.filter((r) => r === 'duplicate').length, 1);
+      assert.ok(commits < callers.length, `${commits} commits for ${callers.length} callers`);
+      assert.equal((await store.range({ prefix: 'ecs/task/', countOnly: true })).count, 60);
+    });
+
+    it('group commit hands the error of a failed commit to every caller in it', async () => {
+      const store = await backend.open();
+      await store.close();
+      const g = new GroupCommitter(store, { source: 'event' });
+      const base = update('events/task-running.json');
+      const results = await Promise.allSettled(
+        [1, 2, 3].map((i) => g.write([{ ...base, key: `${base.key}-f${i}` }])),
+      );
+      assert.ok(results.every((r) => r.status === 'rejected'));
     });
 
     it('the version cache is bounded', () => {
