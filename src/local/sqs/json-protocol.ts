@@ -38,6 +38,9 @@ export async function handleSqsJson(
         throw sqsErrors.invalidParameterValue('The request body must be a JSON object.');
       input = parsed as Record<string, unknown>;
     }
+    // Like the query protocol, accept a request POSTed to the queue's own path without QueueUrl.
+    if (input.QueueUrl === undefined && /^\/[^/]+\/[^/]+\/?$/.test(request.path))
+      input.QueueUrl = `http://${request.host}${request.path}`;
     const output = await sqs.call(op, input, { host: request.host, ...(signal ? { signal } : {}) });
     return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body: JSON.stringify(output) };
   } catch (err) {

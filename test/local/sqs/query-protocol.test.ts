@@ -102,6 +102,19 @@ describe('SQS query protocol (form-encoded requests, XML replies)', () => {
     );
   });
 
+  it('JSON 1.0 requests may also be POSTed to the queue path', async () => {
+    const res = await fetch(`${env.endpoint}/123456789012/qp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'AmazonSQS.GetQueueAttributes',
+      },
+      body: JSON.stringify({ AttributeNames: ['QueueArn'] }),
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:qp' } });
+  });
+
   it('errors are <ErrorResponse> documents with the legacy code and the right status', async () => {
     const missing = await query({ Action: 'GetQueueUrl', QueueName: 'nope' });
     assert.equal(missing.status, 400);
