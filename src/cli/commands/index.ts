@@ -9,4 +9,5 @@ export const commands: Array<CommandDefinition<readonly SettingSpec[]>> = [
   upCommand as never,
   localAwsCommand as never,
   stateServiceCommand as never,
+  (await import('./scheduler.js')).schedulerCommand as never,
 ];

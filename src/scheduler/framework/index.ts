@@ -24,3 +24,4 @@ export {
 } from './actuator.js';
 export { isLiveTask, instanceViewOf, taskViewOf, type InstanceView, type TaskView } from './views.js';
 export { Controller, type ControllerOptions } from './controller.js';
+export { remoteStateSource, stateEndpointUrl } from './remote-source.js';
