@@ -54,6 +54,23 @@ describe('etcd store specifics', () => {
     }
   });
 
+  it('an unpaginated range larger than the default 4 MiB gRPC message limit works', async () => {
+    const store = new EtcdStore({
+      endpoints: etcd!.endpoints,
+      namespace: `big-${randomUUID()}/`,
+      compaction: { intervalMs: 0 },
+    });
+    try {
+      const big = 'x'.repeat(1024 * 1024 - 100);
+      for (let i = 0; i < 6; i++) await store.put(`big/${i}`, big);
+      const all = await store.range({ prefix: 'big/' });
+      assert.equal(all.items.length, 6);
+      assert.equal(all.items[5]?.value.length, big.length);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an unreachable etcd gives StoreUnavailableError within the request timeout', async () => {
     const port = await freePort();
     const store = new EtcdStore({

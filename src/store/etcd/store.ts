@@ -130,6 +130,8 @@ export class EtcdStore implements Store {
     const clientOptions: IOptions = {
       hosts: options.endpoints.map((e) => e.replace(/\/$/, '')),
       dialTimeout: options.dialTimeoutMs ?? 5_000,
+      // gRPC's default 4 MiB receive limit would make an unpaginated range of a big prefix fail.
+      grpcOptions: { 'grpc.max_receive_message_length': 512 * 1024 * 1024 },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
     };
     this.client = new Etcd3(clientOptions);
