@@ -57,7 +57,16 @@ export class Random {
   }
 }
 
+const digests = new Map<string, string>();
+
 /** A stable image digest for an image name (the same image always has the same digest). */
 export function imageDigest(image: string): string {
-  return `sha256:${createHash('sha256').update(image).digest('hex')}`;
+  let digest = digests.get(image);
+  if (digest === undefined) {
+    digest = `sha256:${createHash('sha256').update(image).digest('hex')}`;
+    // One shared string per image instead of one per container; bounded for long runs.
+    if (digests.size >= 10_000) digests.clear();
+    digests.set(image, digest);
+  }
+  return digest;
 }

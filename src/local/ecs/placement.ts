@@ -14,13 +14,16 @@ export interface PlacementCandidate {
   remainingCpu: number;
   remainingMemory: number;
   /** Host ports unavailable: reserved by the instance or in use. */
-  busyTcp: Set<string>;
-  busyUdp: Set<string>;
+  busyTcp: ReadonlySet<string>;
+  busyUdp: ReadonlySet<string>;
   attributes: Record<string, string | undefined>;
   /** Task group → count of tasks on the instance. */
-  groups: Map<string, number>;
-  /** For memberOf: the CQL view (taskGroups and runningTasksCount are kept current here). */
-  view: CqlInstanceView;
+  groups: ReadonlyMap<string, number>;
+  /**
+   * For memberOf: the CQL view, built only when a memberOf constraint asks (RunTask considers
+   * every instance of the cluster; most calls need no view). Kept current as tasks are placed.
+   */
+  view: () => CqlInstanceView;
 }
 
 export type PlacementConstraint =
@@ -72,7 +75,7 @@ export function refusal(
   if (!c.agentConnected) return 'AGENT';
   for (const constraint of r.constraints) {
     if (constraint.type === 'distinctInstance' && (c.groups.get(r.group) ?? 0) > 0) return 'ATTRIBUTE';
-    if (constraint.type === 'memberOf' && !matchesCql(constraint.expression, c.view)) return 'ATTRIBUTE';
+    if (constraint.type === 'memberOf' && !matchesCql(constraint.expression, c.view())) return 'ATTRIBUTE';
   }
   if (c.remainingCpu < r.cpu) return 'RESOURCE:CPU';
   if (c.remainingMemory < r.memory) return 'RESOURCE:MEMORY';
@@ -88,10 +91,20 @@ function hasDuplicates(ports: readonly string[]): boolean {
 function take(c: PlacementCandidate, r: PlacementRequest): void {
   c.remainingCpu -= r.cpu;
   c.remainingMemory -= r.memory;
-  for (const p of r.tcp) c.busyTcp.add(p);
-  for (const p of r.udp) c.busyUdp.add(p);
-  c.groups.set(r.group, (c.groups.get(r.group) ?? 0) + 1);
-  c.view = { ...c.view, runningTasksCount: c.view.runningTasksCount + 1, taskGroups: [...c.groups.keys()] };
+  // Copy on write: candidates may share sets and maps with the instance they describe.
+  if (r.tcp.length) c.busyTcp = new Set([...c.busyTcp, ...r.tcp]);
+  if (r.udp.length) c.busyUdp = new Set([...c.busyUdp, ...r.udp]);
+  const groups = new Map(c.groups);
+  groups.set(r.group, (groups.get(r.group) ?? 0) + 1);
+  c.groups = groups;
+  const before = c.view;
+  let view: CqlInstanceView | undefined;
+  c.view = () =>
+    (view ??= {
+      ...before(),
+      runningTasksCount: before().runningTasksCount + 1,
+      taskGroups: [...groups.keys()],
+    });
 }
 
 function choose(candidates: PlacementCandidate[], feasible: number[], r: PlacementRequest): number {

@@ -61,22 +61,21 @@ function commonTaskInput(input: Input, startedByMax: number) {
   return options;
 }
 
-function candidateOf(inst: InstanceRecord): PlacementCandidate {
-  const busyTcp = new Set(inst.registered.tcp);
-  for (const p of inst.usedTcp) busyTcp.add(p);
-  const busyUdp = new Set(inst.registered.udp);
-  for (const p of inst.usedUdp) busyUdp.add(p);
-  const view = cqlView(inst);
+const NO_PORTS: ReadonlySet<string> = new Set();
+
+/** A placement view of an instance; port sets only when the task needs host ports. */
+function candidateOf(inst: InstanceRecord, needs: { tcp: boolean; udp: boolean }): PlacementCandidate {
+  let view: ReturnType<typeof cqlView> | undefined;
   return {
     arn: inst.arn,
     agentConnected: inst.agentConnected,
     remainingCpu: inst.remainingCpu,
     remainingMemory: inst.remainingMemory,
-    busyTcp,
-    busyUdp,
-    attributes: view.attributes as Record<string, string | undefined>,
-    groups: new Map(inst.groupCounts),
-    view,
+    busyTcp: needs.tcp ? new Set([...inst.registered.tcp, ...inst.usedTcp]) : NO_PORTS,
+    busyUdp: needs.udp ? new Set([...inst.registered.udp, ...inst.usedUdp]) : NO_PORTS,
+    attributes: (inst.attributeView ??= Object.fromEntries(inst.attributes)),
+    groups: inst.groupCounts,
+    view: () => (view ??= cqlView(inst)),
   };
 }
 
@@ -152,7 +151,8 @@ export function runTask(ctx: EcsContext, raw: unknown): unknown {
     for (const inst of index.values(ctx.state.isInstanceLive))
       if (inst.status === 'ACTIVE') instances.push(inst);
   if (instances.length === 0) throw invalidParameter('No Container Instances were found in your cluster.');
-  const candidates = instances.map(candidateOf);
+  const needs = { tcp: req.tcp.length > 0, udp: req.udp.length > 0 };
+  const candidates = instances.map((inst) => candidateOf(inst, needs));
   const group = options.group ?? `family:${td.family}`;
   const result = placeTasks(candidates, {
     count,
@@ -204,7 +204,7 @@ export function startTask(ctx: EcsContext, raw: unknown): unknown {
       failures.push({ arn: inst.arn, reason: inst.status });
       continue;
     }
-    const reason = refusal(candidateOf(inst), {
+    const reason = refusal(candidateOf(inst, { tcp: true, udp: true }), {
       group,
       cpu: req.cpu,
       memory: req.memory,

@@ -21,13 +21,13 @@ function candidate(arn: string, over: Partial<PlacementCandidate> = {}): Placeme
     groups: new Map(),
     ...over,
     attributes,
-    view: {
+    view: () => ({
       agentConnected: over.agentConnected ?? true,
       registeredAt: 0,
       runningTasksCount: 0,
       attributes,
       taskGroups: [...(over.groups ?? new Map()).keys()],
-    },
+    }),
   };
 }
 
