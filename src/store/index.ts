@@ -6,4 +6,4 @@ export { Election, observeLeader, ElectionCancelledError, LeadershipLostError } 
 export type { ElectionOptions, LeaderInfo } from './election.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export { EtcdStore, type EtcdStoreOptions } from './etcd/store.js';
-export { DEFAULT_COMPACTION, MAX_TXN_OPS, prefixEnd } from './validate.js';
+export { DEFAULT_COMPACTION, MAX_TXN_BYTES, MAX_TXN_OPS, prefixEnd } from './validate.js';

@@ -16,6 +16,8 @@ import {
 
 /** Most operations one transaction may carry (etcd's default --max-txn-ops is 128). */
 export const MAX_TXN_OPS = 128;
+/** Most bytes of keys and values one transaction may write (etcd's default request limit is 1.5 MiB). */
+export const MAX_TXN_BYTES = 1024 * 1024 + 256 * 1024;
 
 export function validateKey(key: unknown, what = 'key'): asserts key is string {
   if (typeof key !== 'string') throw new InvalidArgumentError(`${what} must be a string, got ${typeof key}`);
@@ -199,6 +201,22 @@ export function validateTxn(request: TxnRequest): void {
   compare.forEach(validateCompare);
   validateOps(request.success, 'success');
   validateOps(request.failure, 'failure');
+  for (const ops of [request.success, request.failure]) {
+    // Cheap bound first (3 bytes per UTF-16 unit at most); exact bytes only when it might be too big.
+    let bound = 0;
+    for (const op of ops ?? []) if (op.type === 'put') bound += (op.key.length + op.value.length) * 3;
+    if (bound <= MAX_TXN_BYTES) continue;
+    let bytes = 0;
+    for (const op of ops ?? []) {
+      if (op.type === 'put') bytes += Buffer.byteLength(op.key, 'utf8') + Buffer.byteLength(op.value, 'utf8');
+    }
+    if (bytes > MAX_TXN_BYTES) {
+      throw new InvalidArgumentError(
+        `a transaction writes at most ${MAX_TXN_BYTES} bytes of keys and values; this one writes ${bytes}: split it`,
+        { bytes, limit: MAX_TXN_BYTES },
+      );
+    }
+  }
   const n = compare.length + Math.max(request.success?.length ?? 0, request.failure?.length ?? 0);
   if (n > MAX_TXN_OPS) {
     throw new InvalidArgumentError(

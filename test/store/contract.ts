@@ -315,6 +315,21 @@ export function storeContract(name: string, open: OpenStore): void {
           store.txn({ success: [{ type: 'bogus' } as never] }),
           /type must be one of put, delete, deletePrefix, get/,
         );
+        await assert.rejects(
+          store.txn({
+            success: [
+              { type: 'put', key: 'big1', value: 'x'.repeat(MAX_VALUE_BYTES) },
+              { type: 'put', key: 'big2', value: 'x'.repeat(MAX_VALUE_BYTES) },
+            ],
+          }),
+          /a transaction writes at most 1310720 bytes/,
+        );
+        await assert.rejects(
+          store.txn({
+            success: Array.from({ length: 129 }, (_, i) => ({ type: 'get' as const, key: `k${i}` })),
+          }),
+          /at most 128 compares and operations/,
+        );
         // Nothing of the above was written.
         assert.equal((await store.range({ prefix: '' })).count, 0);
       }));
