@@ -8,12 +8,14 @@ import {
   DescribeContainerInstancesCommand,
   ListAttributesCommand,
   ListContainerInstancesCommand,
+  ListTasksCommand,
   PutAttributesCommand,
   RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   StartTaskCommand,
   UpdateContainerInstancesStateCommand,
 } from '@aws-sdk/client-ecs';
+import { waitFor } from '../../support/env.js';
 import { rejectsWith, startEcs, type RunningEcs } from './helpers.js';
 
 const ARN_RE = /^arn:aws:ecs:us-east-1:123456789012:container-instance\/default\/[0-9a-f]{32}$/;
@@ -244,6 +246,43 @@ describe('ECS container instances', () => {
       ),
       'InvalidParameterException',
     );
+  });
+});
+
+describe('ECS container instances: agent restarts and retention', () => {
+  it('re-registration with containerInstanceArn reconnects the same instance; INACTIVE ones expire', async () => {
+    const run = await startEcs({ stoppedTaskRetentionMs: 150 });
+    try {
+      await run.client.send(new CreateClusterCommand({}));
+      const [arn] = run.ecs.fleet.scale('default', 1).added;
+      run.ecs.fleet.setAgentConnected(arn!, false);
+      const again = await run.client.send(
+        new RegisterContainerInstanceCommand({
+          containerInstanceArn: arn,
+          attributes: [{ name: 'restarted', value: 'yes' }],
+        }),
+      );
+      assert.equal(again.containerInstance!.containerInstanceArn, arn);
+      assert.equal(again.containerInstance!.agentConnected, true);
+      assert.ok(again.containerInstance!.attributes!.some((a) => a.name === 'restarted'));
+      assert.equal(
+        (await run.client.send(new ListContainerInstancesCommand({}))).containerInstanceArns!.length,
+        1,
+      );
+      const listedByInstance = await run.client.send(
+        new ListTasksCommand({ containerInstance: 'ffffffffffffffffffffffffffffffff' }),
+      );
+      assert.deepEqual(listedByInstance.taskArns, [], 'an unknown instance lists no tasks');
+      await run.client.send(new DeregisterContainerInstanceCommand({ containerInstance: arn! }));
+      await waitFor('deregistered instance to expire', async () => {
+        const d = await run.client.send(
+          new DescribeContainerInstancesCommand({ containerInstances: [arn!] }),
+        );
+        return d.failures![0]?.reason === 'MISSING';
+      });
+    } finally {
+      await run.close();
+    }
   });
 });
 
