@@ -8,10 +8,12 @@
  *                                            # "state-ingest" section of docs/benchmarks.md
  *
  * Environment: BENCH_RUNS (default 3), BENCH_EVENTS (default 20000 for SQLite, half for etcd),
- * BENCH_POLLERS (default 8). Each run loads the queue first (not timed), then times from the
+ * BENCH_POLLERS (default 16). Each run loads the queue first (not timed), then times from the
  * start of ingest until the queue is empty (every message acknowledged after its commit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Registry } from 'prom-client';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient, type AwsClientOptions } from '../src/aws/clients.js';
@@ -89,6 +91,16 @@ function events(n: number, run: number): string[] {
   return out;
 }
 
+/** CPU time (µs) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function processCpuUs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100); // clock ticks at USER_HZ 100
+  } catch {
+    return undefined;
+  }
+}
+
 /** Asks the emulator process to fill its queue with `n` events of run `run`. */
 function load(child: ChildProcess, n: number, run: number): Promise<void> {
   return new Promise((resolve) => {
@@ -112,6 +124,7 @@ async function oneRun(
   run: number,
   pollers: number,
 ): Promise<{
+  emulatorCpuPerEventUs: number | undefined;
   eventsPerSecond: number;
   seconds: number;
   applied: number;
@@ -124,6 +137,7 @@ async function oneRun(
   });
   const registry = new Registry();
   const cpu0 = process.cpuUsage();
+  const emulatorCpu0 = processCpuUs(emulator.pid);
   const t0 = performance.now();
   const ingest = await startIngest(
     { queue: queueUrl, pollers, waitTimeSeconds: 1, queueDepthIntervalMs: 0 },
@@ -139,6 +153,9 @@ async function oneRun(
   );
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const emulatorCpu1 = processCpuUs(emulator.pid);
+  const emulatorCpuPerEventUs =
+    emulatorCpu0 !== undefined && emulatorCpu1 !== undefined ? (emulatorCpu1 - emulatorCpu0) / n : undefined;
   await ingest.stop();
   const commit = (await registry.getSingleMetric('blox_state_ingest_commit_seconds')!.get()).values;
   const commitSum =
@@ -157,9 +174,10 @@ async function oneRun(
     throw new Error(`${backend}: ${stored.count} tasks stored, expected ${Math.ceil(n / 4)}`);
   console.log(
     `${backend} run ${run}: ${n} events in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} events/s (applied ${s.applied}); ` +
-      `ingest CPU ${cpuPerEventUs.toFixed(0)} µs/event; mean commit ${((commitSum / commitCount) * 1000).toFixed(2)} ms per receive`,
+      `ingest CPU ${cpuPerEventUs.toFixed(0)} µs/event, emulator CPU ${emulatorCpuPerEventUs?.toFixed(0) ?? '?'} µs/event; mean commit ${((commitSum / commitCount) * 1000).toFixed(2)} ms per receive`,
   );
   return {
+    emulatorCpuPerEventUs,
     eventsPerSecond: n / seconds,
     seconds,
     applied: s.applied,
@@ -170,7 +188,7 @@ async function oneRun(
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 3);
-  const pollers = Number(process.env.BENCH_POLLERS ?? 8);
+  const pollers = Number(process.env.BENCH_POLLERS ?? 16);
   const sqliteEvents = Number(process.env.BENCH_EVENTS ?? 20_000);
   const etcdEvents = Math.round(sqliteEvents / 2);
   const emulator = await startEmulatorProcess();
@@ -183,45 +201,56 @@ async function main(): Promise<void> {
   const queueUrl = `${emulator.endpoint}/123456789012/blox_queue`;
   const dir = await tempDir('blox-bench-ingest-');
   const etcd = await startEtcd();
+  type Run = Awaited<ReturnType<typeof oneRun>>;
   const results: Array<{
     backend: string;
     events: number;
     pollers: number;
-    runs: number[];
+    runs: Run[];
     median: number;
     min: number;
     max: number;
+    ingestCpuUs: number;
+    emulatorCpuUs: number | undefined;
     target: number;
     met: boolean;
   }> = [];
+  const summarize = (backend: string, events: number, rs: Run[], target: number) => {
+    const m = median(rs.map((r) => r.eventsPerSecond));
+    const emu = rs.map((r) => r.emulatorCpuPerEventUs).filter((x): x is number => x !== undefined);
+    results.push({
+      backend,
+      events,
+      pollers,
+      runs: rs,
+      ...m,
+      ingestCpuUs: median(rs.map((r) => r.cpuPerEventUs)).median,
+      emulatorCpuUs: emu.length ? median(emu).median : undefined,
+      target,
+      met: m.median >= target,
+    });
+  };
   try {
     const sqlite = await openStore({ backend: 'sqlite', dataDir: dir.path, compaction: { intervalMs: 0 } });
-    const sqliteRuns: number[] = [];
+    const sqliteRuns: Run[] = [];
     for (let r = 1; r <= runs; r++)
       sqliteRuns.push(
-        (await oneRun('sqlite', sqlite, emulator.child, sqs, queueUrl, sqliteEvents, r, pollers))
-          .eventsPerSecond,
+        await oneRun('sqlite', sqlite, emulator.child, sqs, queueUrl, sqliteEvents, r, pollers),
       );
     await sqlite.close();
+    summarize('sqlite (embedded)', sqliteEvents, sqliteRuns, 10_000);
     const etcdStore = await openStore({
       backend: 'etcd',
       endpoints: etcd.endpoints,
       compaction: { intervalMs: 0 },
     });
-    const etcdRuns: number[] = [];
+    const etcdRuns: Run[] = [];
     for (let r = 1; r <= runs; r++)
       etcdRuns.push(
-        (await oneRun('etcd', etcdStore, emulator.child, sqs, queueUrl, etcdEvents, 100 + r, pollers))
-          .eventsPerSecond,
+        await oneRun('etcd', etcdStore, emulator.child, sqs, queueUrl, etcdEvents, 100 + r, pollers),
       );
     await etcdStore.close();
-    for (const [backend, events, rs, target] of [
-      ['sqlite (embedded)', sqliteEvents, sqliteRuns, 10_000],
-      ['etcd (single local member)', etcdEvents, etcdRuns, 3_000],
-    ] as const) {
-      const m = median(rs);
-      results.push({ backend, events, pollers, runs: rs, ...m, target, met: m.median >= target });
-    }
+    summarize('etcd (single local member)', etcdEvents, etcdRuns, 3_000);
   } finally {
     sqs.destroy();
     emulator.child.kill('SIGTERM');
@@ -229,28 +258,32 @@ async function main(): Promise<void> {
     await dir.cleanup();
   }
   const info = machine();
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(', ');
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   const section = [
     '## State service: SQS ingest',
     '',
     `Run \`npx tsx bench/state-ingest.bench.ts\`. Median of ${runs} runs (min–max). Synthetic ECS task events (4 versions per`,
-    "task, interleaved) are put into the emulator's `blox_queue` first (in the emulator process, not timed); the time runs from the start of the",
-    `ingest (${results[0]?.pollers ?? pollers} pollers, batches of 10) until the queue is empty, i.e. every message received, decoded, committed`,
-    'under version compares and deleted. The emulator runs in its own process, the ingest and its store client in this one;',
-    'etcd is a single local member. Everything shares the machine.',
+    "task, interleaved) are put into the emulator's `blox_queue` first (inside the emulator process, not timed); the time runs",
+    `from the start of the ingest (${pollers} pollers, batches of 10, group commit) until the queue is empty, i.e. every message`,
+    'received, decoded, committed under version compares and deleted. The emulator runs in its own process, the ingest and',
+    'its store client in this one; etcd is a single local member. Everything shares the machine. CPU columns: CPU time per',
+    'event of the ingest process and of the emulator process (the SQS side), which is what the throughput is made of.',
     '',
-    `Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.platform}; commit ${info.commit}; ${info.date}.`,
+    `Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.platform}; commit ${info.commit}; ${info.date}; load average at the end ${load} (other work was running on the machine).`,
     '',
-    '| store | events | median | min | max | target | met |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| store | events | median | min | max | ingest CPU/event | emulator CPU/event | target | met |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
     ...results.map(
       (r) =>
-        `| ${r.backend} | ${fmt(r.events)} | ${fmt(r.median)} events/s | ${fmt(r.min)} | ${fmt(r.max)} | ≥ ${fmt(r.target)} events/s | ${r.met ? 'yes' : 'no'} |`,
+        `| ${r.backend} | ${fmt(r.events)} | ${fmt(r.median)} events/s | ${fmt(r.min)} | ${fmt(r.max)} | ${fmt(r.ingestCpuUs)} µs | ${r.emulatorCpuUs === undefined ? '?' : `${fmt(r.emulatorCpuUs)} µs`} | ≥ ${fmt(r.target)} events/s | ${r.met ? 'yes' : 'no'} |`,
     ),
     '',
     'Blox v0.3 for comparison: 207 events/s (one message per receive, one STM transaction per event).',
   ].join('\n');
-  writeReport('state-ingest', { machine: info, runs, results }, section);
+  writeReport('state-ingest', { machine: info, loadavg: loadavg(), runs, pollers, results }, section);
 }
 
 if (process.argv.includes('--emulator')) {

@@ -8,4 +8,4 @@ export type {
   ClusterPhase,
   PassResult,
 } from './status.js';
-export { removalDecision, type StoredCandidate } from './removal.js';
+export { removalDecision, type StoredCandidate, type PassStart, type KeepReason } from './removal.js';

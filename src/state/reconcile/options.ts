@@ -21,6 +21,11 @@ export interface ReconcileOptions {
   throttleRetries?: number;
   /** Page size of List* calls, 1–100 (default 100). */
   pageSize?: number;
+  /**
+   * Entities Blox stored less than this long before a pass started are never removed by it (ECS's
+   * List* calls are eventually consistent). Default 60 s.
+   */
+  removalGraceMs?: number;
 }
 
 export type ResolvedReconcileOptions = Required<Omit<ReconcileOptions, 'clusters'>> & { clusters?: string[] };
@@ -56,5 +61,6 @@ export function resolveReconcileOptions(o: ReconcileOptions = {}): ResolvedRecon
     callBurst: num('callBurst', o.callBurst, 50, 1, 10_000),
     throttleRetries: num('throttleRetries', o.throttleRetries, 10, 1, 100),
     pageSize: num('pageSize', o.pageSize, 100, 1, 100),
+    removalGraceMs: num('removalGraceMs', o.removalGraceMs, 60_000, 0, 86_400_000),
   };
 }

@@ -15,7 +15,7 @@ import { writeEntityUpdates } from '../writer/entity-writer.js';
 import { DESCRIBE_BATCH, EcsSource } from './ecs-source.js';
 import { createReconcileMetrics, type ReconcileMetrics } from './metrics.js';
 import { resolveReconcileOptions, type ReconcileOptions, type ResolvedReconcileOptions } from './options.js';
-import { removalDecision, type StoredCandidate } from './removal.js';
+import { removalDecision, type PassStart, type StoredCandidate } from './removal.js';
 import {
   addDrift,
   emptyDrift,
@@ -170,14 +170,18 @@ class ReconcileLoop implements Reconciler {
     let passError: string | undefined;
     try {
       // Read before listing: anything the store changes after this revision is newer than our listing.
-      const startRevision = await this.deps.store.revision();
+      const start: PassStart = {
+        revision: await this.deps.store.revision(),
+        timeMs: started.getTime(),
+        graceMs: this.opts.removalGraceMs,
+      };
       const listed = await source.listClusters();
       const targets = this.selectClusters(listed, failed);
       const progress = targets.map((arn) => this.newProgress(arn));
       this.current.clusters.push(...progress, ...failed.map((f) => this.failedProgress(f.cluster, f.error)));
       await this.pool(progress, async (p) => {
         try {
-          await this.reconcileCluster(source, p, startRevision);
+          await this.reconcileCluster(source, p, start);
           p.phase = 'done';
         } catch (err) {
           p.phase = 'failed';
@@ -201,7 +205,7 @@ class ReconcileLoop implements Reconciler {
             p.phase = 'removing';
             const scope = scopeOf(arn);
             for (const kind of ['instance', 'task'] as const)
-              await this.removeUnknown(kind, scope, new Set(), startRevision, p);
+              await this.removeUnknown(kind, scope, new Set(), start, p);
             p.phase = 'done';
           } catch (err) {
             p.phase = 'failed';
@@ -283,11 +287,7 @@ class ReconcileLoop implements Reconciler {
     await Promise.all(workers);
   }
 
-  private async reconcileCluster(
-    source: EcsSource,
-    p: ClusterProgress,
-    startRevision: number,
-  ): Promise<void> {
+  private async reconcileCluster(source: EcsSource, p: ClusterProgress, start: PassStart): Promise<void> {
     const clusterArn = p.cluster;
     const scope = scopeOf(clusterArn);
     p.phase = 'listing';
@@ -316,8 +316,8 @@ class ReconcileLoop implements Reconciler {
       await this.write('task', updates, p);
     }
     p.phase = 'removing';
-    await this.removeUnknown('instance', scope, known.instance, startRevision, p);
-    await this.removeUnknown('task', scope, known.task, startRevision, p);
+    await this.removeUnknown('instance', scope, known.instance, start, p);
+    await this.removeUnknown('task', scope, known.task, start, p);
   }
 
   private convert<T>(
@@ -367,7 +367,7 @@ class ReconcileLoop implements Reconciler {
     kind: EntityKind,
     scope: { account: string; region: string; cluster: string },
     listedIds: Set<string>,
-    startRevision: number,
+    start: PassStart,
     p: ClusterProgress,
   ): Promise<void> {
     const prefix = clusterPrefix(kind, scope.account, scope.region, scope.cluster);
@@ -385,7 +385,7 @@ class ReconcileLoop implements Reconciler {
           entity: parseStoredEntity(kv.value),
           modRevision: kv.modRevision,
         };
-        if (!removalDecision(candidate, listedIds, startRevision).remove) continue;
+        if (!removalDecision(candidate, listedIds, start).remove) continue;
         known.set(kv.key, kv);
         plans.push({
           key: kv.key,

@@ -1,4 +1,5 @@
 import { isTerminal } from '../../core/ecs/retention.js';
+import { parseEventTime } from '../../core/ecs/time.js';
 import type { StoredEntity } from '../../core/ecs/entities.js';
 
 /**
@@ -10,7 +11,9 @@ import type { StoredEntity } from '../../core/ecs/entities.js';
  *   List* did not show yet (v0.3 compared against a snapshot taken before listing and deleted
  *   fresh records);
  * - it is not terminal (STOPPED / INACTIVE): finished entities are kept for their retention and
- *   removed by the retention loop, whether or not ECS still lists them.
+ *   removed by the retention loop, whether or not ECS still lists them;
+ * - Blox did not store it within `graceMs` before the pass started: ECS's List* calls are
+ *   eventually consistent, so something that appeared moments ago may not be listed yet.
  */
 export interface StoredCandidate {
   key: string;
@@ -19,15 +22,27 @@ export interface StoredCandidate {
   modRevision: number;
 }
 
-export type KeepReason = 'listed' | 'changed-during-pass' | 'terminal';
+export type KeepReason = 'listed' | 'changed-during-pass' | 'terminal' | 'recent';
+
+export interface PassStart {
+  /** Store revision read before anything was listed. */
+  revision: number;
+  /** Wall-clock start of the pass (ms). */
+  timeMs: number;
+  /** Entities stored less than this long before the pass started are kept (default 60 s). */
+  graceMs: number;
+}
 
 export function removalDecision(
   candidate: StoredCandidate,
   listedIds: ReadonlySet<string>,
-  passStartRevision: number,
+  start: PassStart,
 ): { remove: true } | { remove: false; reason: KeepReason } {
   if (listedIds.has(candidate.id)) return { remove: false, reason: 'listed' };
-  if (candidate.modRevision > passStartRevision) return { remove: false, reason: 'changed-during-pass' };
+  if (candidate.modRevision > start.revision) return { remove: false, reason: 'changed-during-pass' };
   if (candidate.entity && isTerminal(candidate.entity)) return { remove: false, reason: 'terminal' };
+  const observed = parseEventTime(candidate.entity?.observedAt);
+  if (observed !== undefined && observed > start.timeMs - start.graceMs)
+    return { remove: false, reason: 'recent' };
   return { remove: true };
 }

@@ -98,7 +98,14 @@ for (const makeBackend of BACKENDS) {
       ecs = h.ecs,
     ) {
       const r = startReconciler(
-        { intervalMs: 0, initialDelayMs: 3_600_000, callsPerSecond: 1000, callBurst: 1000, ...options },
+        {
+          intervalMs: 0,
+          initialDelayMs: 3_600_000,
+          callsPerSecond: 1000,
+          callBurst: 1000,
+          removalGraceMs: 0,
+          ...options,
+        },
         { store, ecs, registry },
       );
       reconcilers.push(r);

@@ -58,10 +58,35 @@ describe('removalDecision (what reconcile may delete)', () => {
       { key: 'k', id: 'x', entity: entity('task', 'PENDING'), modRevision: 10 },
       true,
     ],
+    [
+      'stored within the grace period before the pass (ECS lists are eventually consistent)',
+      {
+        key: 'k',
+        id: 'x',
+        entity: { ...entity('task', 'RUNNING'), observedAt: '2025-01-01T00:09:30Z' },
+        modRevision: 5,
+      },
+      false,
+      'recent',
+    ],
+    [
+      'stored just before the grace period',
+      {
+        key: 'k',
+        id: 'x',
+        entity: { ...entity('task', 'RUNNING'), observedAt: '2025-01-01T00:08:59Z' },
+        modRevision: 5,
+      },
+      true,
+    ],
   ];
   for (const [name, candidate, remove, reason] of cases) {
     it(`${name} → ${remove ? 'remove' : `keep (${reason})`}`, () => {
-      const d = removalDecision(candidate, listed, 10);
+      const d = removalDecision(candidate, listed, {
+        revision: 10,
+        timeMs: Date.parse('2025-01-01T00:10:00Z'),
+        graceMs: 60_000,
+      });
       assert.equal(d.remove, remove);
       if (!d.remove) assert.equal(d.reason, reason);
     });
