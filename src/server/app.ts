@@ -50,6 +50,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Liveness as both Blox v0.3 services answered it: 200 with an empty JSON body. It lives here,
+  // not in a service's plugin, because `blox up` serves both services on one app.
+  app.get('/v1/ping', { schema: { tags: ['health'], summary: 'Liveness (v0.3)' } }, async (_request, reply) =>
+    reply.code(200).type('application/json; charset=UTF-8').send(''),
+  );
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const checks: Record<string, string> = {};

@@ -6,7 +6,7 @@ import { stateApiMetrics } from './metrics.js';
 import { registerEntityRoutes } from './routes-entities.js';
 import type { StreamHub } from './routes-stream.js';
 import { registerStreamRoutes, type StreamSettings } from './routes-stream.js';
-import { pingSchema, statusSchema } from './schemas.js';
+import { statusSchema } from './schemas.js';
 
 export interface StateApiOptions {
   index: StateIndex;
@@ -42,7 +42,6 @@ export function stateApiPlugin(options: StateApiOptions): FastifyPluginAsync {
     const hub = registerStreamRoutes(app, { index, store: options.store, metrics, settings: options.stream });
     options.onHub?.(hub);
 
-    app.get('/v1/ping', { schema: pingSchema }, async () => ({ status: 'ok' }));
     app.get('/v1/status', { schema: statusSchema }, async () => {
       const extra: Record<string, unknown> = {};
       for (const [name, get] of Object.entries(options.status ?? {})) {

@@ -263,12 +263,6 @@ export const clustersSchema = {
   },
 } as const;
 
-export const pingSchema = {
-  summary: 'Liveness of the state API',
-  tags: ['state'],
-  response: { 200: { type: 'object', properties: { status: str } } },
-} as const;
-
 export const statusSchema = {
   summary: 'Index, ingest and reconcile status',
   tags: ['state'],

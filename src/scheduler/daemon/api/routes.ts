@@ -58,12 +58,6 @@ export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginA
         );
       }
     });
-    app.get(
-      '/v1/ping',
-      { schema: { tags: ['scheduler'], summary: 'Liveness (v0.3)' } },
-      async (_req, reply) => reply.code(200).type('application/json; charset=UTF-8').send(''),
-    );
-
     app.post(
       '/v1/environments',
       {
