@@ -194,8 +194,14 @@ export class EtcdStore implements Store {
       }
       return new FutureRevisionError(context.revision ?? 0, current);
     }
-    if (/requested lease not found|lease not found/i.test(msg))
+    if (/requested lease not found|lease not found/i.test(msg)) {
       return new LeaseNotFoundError(context.lease ?? '?');
+    }
+    if (
+      /request is too large|too many operations in txn request|duplicate key given in txn request/.test(msg)
+    ) {
+      return new InvalidArgumentError(`etcd rejected the request: ${msg}`);
+    }
     if (this.closed) return new StoreClosedError();
     if (isUnavailable(err)) {
       return new StoreUnavailableError(`etcd (${this.endpoints.join(', ')}) is unavailable: ${msg}`, err);
