@@ -3,6 +3,9 @@ import { createEcsClient, createSqsClient, type AwsClientOptions } from '../../a
 import { parseAddress } from '../../core/config/index.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { startLocalAws, type LocalAws } from '../../local/index.js';
+import { startScheduler } from '../../scheduler/daemon/scheduler.js';
+import { createHttpApp } from '../../server/app.js';
+import { inProcessClusterSource } from '../../server/in-process-source.js';
 import { startStateService } from '../../state/service.js';
 import { openStore, type StoreOptions } from '../../store/open.js';
 import { defineCommand } from '../command.js';
@@ -70,23 +73,40 @@ export const upCommand = defineCommand({
       const store = await openStore(storeOptions, logger);
       closers.push(() => store.close());
 
+      const ecs = createEcsClient(aws);
       const state = await startStateService({
         store,
         logger,
+        createApp: false,
         ingest: { sqs: createSqsClient(aws), options: { queue: config.queue } },
-        reconcile: { ecs: createEcsClient(aws), options: { intervalMs: config.reconcileInterval } },
+        reconcile: { ecs, options: { intervalMs: config.reconcileInterval } },
       });
       closers.push(() => state.close());
+      const scheduler = await startScheduler({
+        store,
+        source: inProcessClusterSource(state.index),
+        ecs,
+        logger,
+      });
+      closers.push(() => scheduler.stop());
+      const app = await createHttpApp({
+        logger,
+        registry: state.registry,
+        plugins: [state.routes, scheduler.routes],
+        readiness: { ...state.readiness, ...scheduler.readiness },
+        title: 'Blox API (cluster state service + daemon scheduler)',
+      });
+      closers.push(() => app.close());
       await state.ready;
       try {
-        await state.app!.listen({ host: address.host, port: address.port });
+        await app.listen({ host: address.host, port: address.port });
       } catch (err) {
         throw new ConfigError(
           `cannot listen on ${config.bind}: ${errorMessage(err)}; free the port or pass --bind`,
         );
       }
 
-      const bound = state.app!.server.address();
+      const bound = app.server.address();
       const port = typeof bound === 'object' && bound ? bound.port : address.port;
       printBanner({
         api: `http://${address.host === '0.0.0.0' ? '127.0.0.1' : address.host}:${port}`,
