@@ -3,7 +3,7 @@
 // then prints one closing line CI reads: "N passed, N failed, N skipped".
 // Usage: node scripts/run-tests.mjs [substring filter ...]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -35,7 +35,7 @@ if (files.length === 0) {
 }
 
 mkdirSync(join(root, '.tmp'), { recursive: true });
-const tap = join(root, '.tmp', 'test-results.tap');
+const tap = join(root, '.tmp', `test-results-${process.pid}.tap`);
 const concurrency = process.env.BLOX_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
@@ -60,6 +60,7 @@ for (const line of readFileSync(tap, 'utf8').split('\n')) {
   const m = /^# (tests|pass|fail|skipped|todo|cancelled) (\d+)$/.exec(line);
   if (m) summary[m[1]] = Number(m[2]);
 }
+rmSync(tap, { force: true });
 const failed = (summary.fail ?? 0) + (summary.cancelled ?? 0);
 const exitCode = result.status ?? 1;
 console.log(
