@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../../aws/backoff.js';
-import { errorMessage } from '../../core/errors.js';
+import { ConfigError, errorMessage } from '../../core/errors.js';
 import { parseEventTime } from '../../core/ecs/time.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/types.js';
@@ -83,6 +83,10 @@ export async function startIngest(options: IngestOptions, deps: IngestDeps): Pro
   const deadLetterQueueUrl = opts.deadLetterQueue
     ? await resolveQueueUrl(deps.sqs, opts.deadLetterQueue, 'dead-letter')
     : undefined;
+  if (deadLetterQueueUrl !== undefined && deadLetterQueueUrl === queueUrl)
+    throw new ConfigError(
+      `the dead-letter queue is the source queue itself (${queueUrl}); poison messages would come straight back — use another queue`,
+    );
   const poisonMode: PoisonMode = deadLetterQueueUrl
     ? 'dead-letter'
     : (await hasRedrivePolicy(deps.sqs, queueUrl, log))

@@ -329,6 +329,10 @@ for (const makeBackend of BACKENDS) {
       );
       await assert.rejects(startIngest({ queue: '' }, { store, sqs: h.sqs }), /ingest needs a queue/);
       await assert.rejects(
+        startIngest({ queue: 'blox_queue', deadLetterQueue: 'sqs://blox_queue' }, { store, sqs: h.sqs }),
+        /dead-letter queue is the source queue itself/,
+      );
+      await assert.rejects(
         startIngest({ queue: 'x', pollers: 0 }, { store, sqs: h.sqs }),
         /pollers must be a whole number from 1 to 64/,
       );
