@@ -34,20 +34,29 @@ export function paint(text: string, color: Color | undefined, enabled: boolean):
   return `\u001b[${open}m${text}\u001b[${close}m`;
 }
 
-/** Fits columns into `width`: flexible columns are truncated with an ellipsis, the rest keep their width. */
-export function renderTable<T>(
-  rows: T[],
-  columns: Column<T>[],
-  options: { width?: number; color?: boolean } = {},
-): string {
+export interface TableOptions {
+  /** Terminal width to fit (default 120). */
+  width?: number;
+  color?: boolean;
+  /** Minimum column widths, e.g. those of a table printed before, so later rows line up with it. */
+  minWidths?: readonly number[];
+  /** Leave the header line out (rows appended to a table printed before). */
+  noHeader?: boolean;
+}
+
+/**
+ * Column widths that fit `width`: flexible columns are shrunk (widest first, never below their
+ * header or 12 characters); the rest keep their content width. Pure.
+ */
+export function columnWidths<T>(rows: T[], columns: Column<T>[], options: TableOptions = {}): number[] {
   const width = options.width ?? 120;
-  const cells = rows.map((row) => columns.map((c) => c.value(row)));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
+  const widths = columns.map((c, i) =>
+    Math.max(c.header.length, options.minWidths?.[i] ?? 0, ...rows.map((r) => c.value(r).length)),
+  );
   const gap = 2;
   let total = widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1);
   const flexible = columns.map((c, i) => (c.flexible ? i : -1)).filter((i) => i >= 0);
   while (total > width && flexible.length > 0) {
-    // Shrink the widest flexible column one step at a time, never below its header or 12 chars.
     const i = flexible.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
     const floor = Math.max(columns[i]!.header.length, 12);
     if (widths[i]! <= floor) {
@@ -57,22 +66,34 @@ export function renderTable<T>(
     widths[i]!--;
     total--;
   }
+  return widths;
+}
+
+/** Fits columns into `width`: flexible columns are truncated with an ellipsis, the rest keep their width. */
+export function renderTable<T>(rows: T[], columns: Column<T>[], options: TableOptions = {}): string {
+  const widths = columnWidths(rows, columns, options);
+  const gap = 2;
   const fit = (text: string, w: number) =>
     text.length <= w ? text.padEnd(w) : text.slice(0, Math.max(0, w - 1)) + '…';
-  const lines = [
-    columns
-      .map((c, i) => paint(fit(c.header, widths[i]!), 'bold', !!options.color))
-      .join(' '.repeat(gap))
-      .trimEnd(),
-  ];
-  rows.forEach((row, r) => {
+  const lines = options.noHeader
+    ? []
+    : [
+        columns
+          .map((c, i) => paint(fit(c.header, widths[i]!), 'bold', !!options.color))
+          .join(' '.repeat(gap))
+          .trimEnd(),
+      ];
+  for (const row of rows) {
     lines.push(
       columns
-        .map((c, i) => paint(fit(cells[r]![i]!, widths[i]!), c.color?.(cells[r]![i]!, row), !!options.color))
+        .map((c, i) => {
+          const cell = c.value(row);
+          return paint(fit(cell, widths[i]!), c.color?.(cell, row), !!options.color);
+        })
         .join(' '.repeat(gap))
         .trimEnd(),
     );
-  });
+  }
   return lines.join('\n');
 }
 
