@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buildClusterArn, clusterName, isContainerInstanceArn, isTaskArn, parseArn } from '../../core/arn.js';
 import { entityKey } from '../../core/ecs/keys.js';
@@ -13,7 +14,10 @@ import {
   listInstancesSchema,
   listTasksSchema,
 } from './schemas.js';
-import { itemJson, listJson, type EntityFormat } from './serialize.js';
+import { itemJson, listJson, listJsonChunks, type EntityFormat } from './serialize.js';
+
+/** Lists longer than this are streamed in chunks rather than built as one string. */
+const STREAM_LIST_OVER = 512;
 
 /** Header carrying the index revision an answer reflects: stream from it + 1 to follow changes after a list. */
 export const REVISION_HEADER = 'x-blox-revision';
@@ -30,10 +34,12 @@ export function registerEntityRoutes(app: FastifyInstance, index: StateIndex): v
     }
     const result = index.list(kind, filter, { limit: query.limit, after: query.after });
     const token = result.next === undefined ? undefined : encodeNextToken(result.next);
-    return reply
-      .type(JSON_TYPE)
-      .header(REVISION_HEADER, String(result.revision))
-      .send(listJson(result.items, query.format, token));
+    reply.type(JSON_TYPE).header(REVISION_HEADER, String(result.revision));
+    if (result.items.length > STREAM_LIST_OVER)
+      return reply.send(
+        Readable.from(listJsonChunks(result.items, query.format, token), { objectMode: false }),
+      );
+    return reply.send(listJson(result.items, query.format, token));
   };
 
   const get =

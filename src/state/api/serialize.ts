@@ -13,20 +13,30 @@ import { toV03Instance, toV03Task } from './v03-shape.js';
 export type EntityFormat = 'v03' | 'native';
 export const ENTITY_FORMATS: readonly EntityFormat[] = ['v03', 'native'];
 
-/** The entity JSON of one entry, computed once per revision (entries are immutable per revision). */
-export function entityJson(entry: IndexEntry, format: EntityFormat): string {
+const ITEM_PREFIX = '{"entity":';
+const metadataSuffix = (revision: number) => `,"metadata":{"entityVersion":"${revision}"}}`;
+
+/**
+ * One list item / stream line: `{"entity":…,"metadata":{"entityVersion":"N"}}` (v0.3's shape).
+ * Built once per entry and format (entries are immutable per revision), so a list of 10,000 is
+ * one join of cached strings.
+ */
+export function itemJson(entry: IndexEntry, format: EntityFormat): string {
   const cache = entry.cache;
-  if (format === 'native') return (cache.native ??= JSON.stringify(entry.entity));
-  return (cache.v03 ??= JSON.stringify(
+  if (format === 'native') return (cache.native ??= ITEM_PREFIX + entry.raw + metadataSuffix(entry.revision));
+  if (cache.v03 !== undefined) return cache.v03;
+  const detail = entry.entity.detail;
+  const entity =
     entry.kind === 'task'
-      ? toV03Task(entry.entity.detail as TaskDetail)
-      : toV03Instance(entry.entity.detail as ContainerInstanceDetail),
-  ));
+      ? toV03Task(detail as TaskDetail)
+      : toV03Instance(detail as ContainerInstanceDetail);
+  return (cache.v03 = ITEM_PREFIX + JSON.stringify(entity) + metadataSuffix(entry.revision));
 }
 
-/** One list item / stream line: `{"entity":…,"metadata":{"entityVersion":"N"}}` (v0.3's shape). */
-export function itemJson(entry: IndexEntry, format: EntityFormat): string {
-  return `{"entity":${entityJson(entry, format)},"metadata":{"entityVersion":"${entry.revision}"}}`;
+/** The entity JSON of one entry (the cached item without its envelope). */
+export function entityJson(entry: IndexEntry, format: EntityFormat): string {
+  const item = itemJson(entry, format);
+  return item.slice(ITEM_PREFIX.length, item.length - metadataSuffix(entry.revision).length);
 }
 
 /**
@@ -50,4 +60,27 @@ export function listJson(entries: readonly IndexEntry[], format: EntityFormat, n
   for (let i = 0; i < entries.length; i++) parts[i] = itemJson(entries[i]!, format);
   const tail = nextToken === undefined ? '' : `,"nextToken":${JSON.stringify(nextToken)}`;
   return `{"items":[${parts.join(',')}]${tail}}\n`;
+}
+
+/**
+ * The same document as listJson, in chunks of about `batch` items: a large list (10,000 tasks are
+ * ~12 MB) is written piece by piece instead of as one giant string, which keeps memory flat and
+ * the garbage collector quiet.
+ */
+export function* listJsonChunks(
+  entries: readonly IndexEntry[],
+  format: EntityFormat,
+  nextToken?: string,
+  batch = 256,
+): Generator<string> {
+  let head = '{"items":[';
+  for (let i = 0; i < entries.length; i += batch) {
+    const end = Math.min(entries.length, i + batch);
+    const parts = new Array<string>(end - i);
+    for (let j = i; j < end; j++) parts[j - i] = itemJson(entries[j]!, format);
+    yield head + parts.join(',');
+    head = ',';
+  }
+  const tail = nextToken === undefined ? '' : `,"nextToken":${JSON.stringify(nextToken)}`;
+  yield (entries.length === 0 ? head : '') + `]${tail}}\n`;
 }

@@ -17,8 +17,6 @@ export interface IndexFields {
   account: string;
   region: string;
   cluster: string;
-  /** Task or container-instance ARN as ECS reported it. */
-  arn: string;
   /** Last ARN segment (the same in the old and new ARN formats). */
   id: string;
   /** Task lastStatus or instance status. */
@@ -34,15 +32,23 @@ export interface IndexFields {
   group?: string;
 }
 
-/** One entity as the index holds it: immutable per store revision; serialized forms are cached lazily. */
+/**
+ * One entity as the index holds it: immutable per store revision. Tasks keep only the stored JSON
+ * (`raw`) and their filter fields, and parse `entity` on each access (100k parsed task documents
+ * would cost ~60 MB more than their JSON); instances (few, and read by every CQL filter) keep
+ * the parsed document. Serialized list items are cached lazily per format.
+ */
 export interface IndexEntry<E extends StoredEntity = StoredEntity> {
   readonly key: string;
   readonly kind: EntityKind;
   /** modRevision of the key: v0.3's entityVersion. */
   readonly revision: number;
+  /** The stored value (JSON of a StoredEntity). */
+  readonly raw: string;
+  /** The stored entity (tasks: parsed from `raw` on each access — keep the result if you need it twice). */
   readonly entity: E;
   readonly fields: IndexFields;
-  /** Serialized forms of this revision, filled on first use by the API (never stale: a new revision is a new entry). */
+  /** Serialized list items / stream lines of this revision by format, filled on first use by the API (never stale: a new revision is a new entry). */
   readonly cache: { v03?: string; native?: string };
 }
 
@@ -51,6 +57,26 @@ export type InstanceEntry = IndexEntry<StoredInstance>;
 
 /** Why a stored value could not be indexed (it is skipped and counted, never fatal). */
 export class InvalidStoredValue extends Error {}
+
+class Entry implements IndexEntry {
+  readonly cache: { v03?: string; native?: string } = {};
+  private parsed: StoredEntity | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly kind: EntityKind,
+    readonly revision: number,
+    readonly raw: string,
+    readonly fields: IndexFields,
+    parsed: StoredEntity,
+  ) {
+    if (kind === 'instance') this.parsed = parsed;
+  }
+
+  get entity(): StoredEntity {
+    return this.parsed ?? (JSON.parse(this.raw) as StoredEntity);
+  }
+}
 
 /**
  * Parses a stored value into an index entry. Pure. Throws InvalidStoredValue naming the problem
@@ -73,14 +99,14 @@ export function toIndexEntry(key: string, value: string, revision: number): Inde
     parsedKey.kind === 'task'
       ? taskFields(entity.detail as TaskDetail)
       : instanceFields(entity.detail as ContainerInstanceDetail);
-  return {
+  return new Entry(
     key,
-    kind: parsedKey.kind,
+    parsedKey.kind,
     revision,
+    value,
+    { account: parsedKey.account, region: parsedKey.region, cluster: parsedKey.cluster, ...fields },
     entity,
-    fields: { account: parsedKey.account, region: parsedKey.region, cluster: parsedKey.cluster, ...fields },
-    cache: {},
-  };
+  );
 }
 
 type KindFields = Omit<IndexFields, 'account' | 'region' | 'cluster'>;
@@ -94,7 +120,6 @@ function taskFields(d: TaskDetail): KindFields {
   const ci = str(d.containerInstanceArn);
   const td = str(d.taskDefinitionArn);
   const f: KindFields = {
-    arn,
     id: resourceId(arn),
     status: (str(d.lastStatus) ?? '').toUpperCase(),
     desiredStatus: (str(d.desiredStatus) ?? '').toUpperCase(),
@@ -111,5 +136,5 @@ function taskFields(d: TaskDetail): KindFields {
 
 function instanceFields(d: ContainerInstanceDetail): KindFields {
   const arn = str(d.containerInstanceArn) ?? '';
-  return { arn, id: resourceId(arn), status: (str(d.status) ?? '').toUpperCase() };
+  return { id: resourceId(arn), status: (str(d.status) ?? '').toUpperCase() };
 }

@@ -29,6 +29,11 @@ export class SortedKeys {
   }
 
   add(key: string): void {
+    const n = this.keys.length;
+    if (n === 0 || this.keys[n - 1]! < key) {
+      this.keys.push(key); // appends in key order (the common case while loading a sorted range)
+      return;
+    }
     const i = this.lowerBound(key);
     if (this.keys[i] === key) return;
     if (i === this.keys.length) this.keys.push(key);
@@ -47,6 +52,13 @@ export class SortedKeys {
   /** Replaces the content with `keys` (any order). */
   reset(keys: Iterable<string>): void {
     this.keys = [...new Set(keys)].sort();
+  }
+
+  /** Builds from keys in any order with one sort (bulk loading). */
+  static from(keys: string[]): SortedKeys {
+    const s = new SortedKeys();
+    s.reset(keys);
+    return s;
   }
 }
 

@@ -71,11 +71,12 @@ interface Subscriber {
 interface KindTable {
   entries: Map<string, IndexEntry>;
   order: SortedKeys;
-  secondary: Map<IndexedField, Map<string, Set<string>>>;
+  /** field → value → keys with that value, sorted (so a filtered page needs no sort). */
+  secondary: Map<IndexedField, Map<string, SortedKeys>>;
 }
 
 function newTable(): KindTable {
-  const secondary = new Map<IndexedField, Map<string, Set<string>>>();
+  const secondary = new Map<IndexedField, Map<string, SortedKeys>>();
   for (const f of INDEXED_FIELDS) secondary.set(f, new Map());
   return { entries: new Map(), order: new SortedKeys(), secondary };
 }
@@ -160,40 +161,26 @@ export class StateIndex {
     const table = this.tables[kind];
     const f = normalizeFilter(filter);
     const limit = options.limit ?? Infinity;
-    let smallest: Set<string> | undefined;
+    // The most selective secondary index (already in key order), else every key; walk it from
+    // `after` and stop when the page is full.
+    let order = table.order;
     for (const field of INDEXED_FIELDS) {
       const want = f[field];
       if (want === undefined) continue;
-      const set = table.secondary.get(field)!.get(want);
-      if (!set) return { items: [], revision: this.rev };
-      if (!smallest || set.size < smallest.size) smallest = set;
+      const keys = table.secondary.get(field)!.get(want);
+      if (!keys) return { items: [], revision: this.rev };
+      if (keys.size < order.size) order = keys;
     }
     const items: IndexEntry[] = [];
     let next: string | undefined;
-    if (smallest && smallest.size * 8 < table.entries.size) {
-      const keys: string[] = [];
-      for (const key of smallest) if (options.after === undefined || key > options.after) keys.push(key);
-      keys.sort();
-      for (const key of keys) {
-        const entry = table.entries.get(key)!;
-        if (!matchesFilter(entry, f)) continue;
-        if (items.length === limit) {
-          next = items[items.length - 1]!.key;
-          break;
-        }
-        items.push(entry);
+    for (let i = options.after === undefined ? 0 : order.upperBound(options.after); i < order.size; i++) {
+      const entry = table.entries.get(order.at(i)!)!;
+      if (!matchesFilter(entry, f)) continue;
+      if (items.length === limit) {
+        next = items[items.length - 1]!.key;
+        break;
       }
-    } else {
-      const order = table.order;
-      for (let i = options.after === undefined ? 0 : order.upperBound(options.after); i < order.size; i++) {
-        const entry = table.entries.get(order.at(i)!)!;
-        if (!matchesFilter(entry, f)) continue;
-        if (items.length === limit) {
-          next = items[items.length - 1]!.key;
-          break;
-        }
-        items.push(entry);
-      }
+      items.push(entry);
     }
     return next === undefined ? { items, revision: this.rev } : { items, revision: this.rev, next };
   }
@@ -270,11 +257,28 @@ export class StateIndex {
     const seen = new Set<string>();
     const first = !this.isReady;
     if (first) {
+      // Bulk load: collect, then sort each key list once (inserting one by one is quadratic
+      // when the entries do not come in key order).
+      const lists = new Map<KindTable, Map<IndexedField, Map<string, string[]>>>();
       for (const entry of entries) {
         const table = this.tables[entry.kind];
-        seen.add(entry.key);
         table.entries.set(entry.key, entry);
-        this.indexFields(table, entry);
+        let byField = lists.get(table);
+        if (!byField) lists.set(table, (byField = new Map(INDEXED_FIELDS.map((f) => [f, new Map()]))));
+        for (const field of INDEXED_FIELDS) {
+          const value = entry.fields[field];
+          if (value === undefined) continue;
+          const byValue = byField.get(field)!;
+          const list = byValue.get(value);
+          if (list) list.push(entry.key);
+          else byValue.set(value, [entry.key]);
+        }
+      }
+      for (const [table, byField] of lists) {
+        for (const [field, byValue] of byField) {
+          const target = table.secondary.get(field)!;
+          for (const [value, keys] of byValue) target.set(value, SortedKeys.from(keys));
+        }
       }
       for (const kind of ['task', 'instance'] as const)
         this.tables[kind].order.reset(this.tables[kind].entries.keys());
@@ -317,9 +321,9 @@ export class StateIndex {
       const value = entry.fields[field];
       if (value === undefined) continue;
       const byValue = table.secondary.get(field)!;
-      let set = byValue.get(value);
-      if (!set) byValue.set(value, (set = new Set()));
-      set.add(entry.key);
+      let keys = byValue.get(value);
+      if (!keys) byValue.set(value, (keys = new SortedKeys()));
+      keys.add(entry.key);
     }
   }
 
@@ -328,10 +332,10 @@ export class StateIndex {
       const value = entry.fields[field];
       if (value === undefined) continue;
       const byValue = table.secondary.get(field)!;
-      const set = byValue.get(value);
-      if (!set) continue;
-      set.delete(entry.key);
-      if (set.size === 0) byValue.delete(value);
+      const keys = byValue.get(value);
+      if (!keys) continue;
+      keys.remove(entry.key);
+      if (keys.size === 0) byValue.delete(value);
     }
   }
 }

@@ -38,7 +38,6 @@ describe('toIndexEntry', () => {
           account: '111122223333',
           region: 'us-east-1',
           cluster: 'default',
-          arn: e.entity.detail.taskArn,
           id: 'abc',
           status: 'RUNNING',
           desiredStatus: 'RUNNING',
