@@ -12,7 +12,7 @@ import { tempDir } from '../support/env.js';
 const AWS = '/usr/bin/aws';
 const skip = existsSync(AWS) ? false : `${AWS} is not installed (scripts/install-test-deps.sh installs it)`;
 
-describe('aws-cli v2 (query protocol) against startLocalAws', { skip }, () => {
+describe('aws-cli v2 (query protocol) against startLocalAws', { skip, concurrency: true }, () => {
   let local: LocalAws;
   let home: Awaited<ReturnType<typeof tempDir>>;
   before(async () => {
