@@ -211,10 +211,12 @@ export class SqsQueue {
     this.makeReady(restored);
   }
 
-  /** Wakes waiters so they end (used when the queue is deleted or the emulator closes). */
+  /** Stops timers and wakes every waiter once (a waiter whose queue is gone ends its poll). */
   dispose(): void {
     this.clearWake();
+    const waiters = [...this.waiters];
     this.waiters.clear();
+    for (const waiter of waiters) waiter();
   }
 
   private resolveHandle(handle: string): StoredMessage | undefined {

@@ -31,6 +31,21 @@ describe('long polls end with their client and with the server', () => {
     }
   });
 
+  it('deleting the queue ends its pending long polls', async () => {
+    const local = await startLocalAws({ port: 0 });
+    try {
+      const poll = longPoll(local.endpoint, local.queueUrl('blox_queue'), AbortSignal.timeout(15_000));
+      await waitFor('the poll to wait on the server', () => local.sqs.pendingPolls === 1);
+      await local.sqs.call('DeleteQueue', { QueueUrl: local.queueUrl('blox_queue') });
+      const res = await poll;
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), {});
+      assert.equal(local.sqs.pendingPolls, 0);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('closing the emulator ends pending long polls instead of waiting 20 s', async () => {
     const local = await startLocalAws({ port: 0 });
     const client = new SQSClient({
