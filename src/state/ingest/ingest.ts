@@ -239,7 +239,14 @@ class IngestLoop {
         if (this.opts.waitTimeSeconds === 0) await sleep(100, this.abort.signal);
         continue;
       }
-      const committed = await this.processBatch(messages);
+      let committed: boolean;
+      try {
+        committed = await this.processBatch(messages);
+      } catch (err) {
+        // processBatch handles its own failures; this is a last guard so a poller never dies.
+        this.fail('process', err, { poller });
+        committed = false;
+      }
       if (committed) failures = 0;
       else {
         failures++;

@@ -73,7 +73,7 @@ export function createIngestMetrics(registry?: Registry): IngestMetrics {
       () =>
         new Counter({
           name: 'blox_state_ingest_errors_total',
-          help: 'Failed operations of the ingest loop (receive, commit, delete, dead-letter, queue-depth)',
+          help: 'Failed operations of the ingest loop (receive, commit, delete, dead-letter, queue-depth, process)',
           labelNames: ['op'] as const,
           registers,
         }),
