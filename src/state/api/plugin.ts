@@ -61,6 +61,15 @@ export function stateApiPlugin(options: StateApiOptions): FastifyPluginAsync {
           subscriptions: index.subscriptionCount,
         },
         streams: { clients: hub.clientCount },
+        process: (() => {
+          const m = process.memoryUsage();
+          return {
+            rssBytes: m.rss,
+            heapUsedBytes: m.heapUsed,
+            externalBytes: m.external,
+            uptimeSeconds: Math.round(process.uptime()),
+          };
+        })(),
         ...extra,
       };
     });
