@@ -14,4 +14,4 @@ export type {
 export { startIndexFeed, type IndexFeed, type IndexFeedOptions } from './feed.js';
 export { toIndexEntry, InvalidStoredValue } from './entry.js';
 export type { IndexEntry, IndexFields, TaskEntry, InstanceEntry } from './entry.js';
-export { matchesFilter, normalizeFilter, type EntityFilter } from './query.js';
+export { clusterFilter, matchesFilter, normalizeFilter, type EntityFilter } from './query.js';

@@ -1,3 +1,4 @@
+import { clusterName, isClusterArn, parseArn } from '../../core/arn.js';
 import type { IndexEntry, IndexFields } from './entry.js';
 
 /**
@@ -65,4 +66,16 @@ export function matchesFilter(entry: IndexEntry, filter: EntityFilter): boolean 
     if (want !== undefined && f[name] !== want) return false;
   }
   return filter.where ? filter.where(entry) : true;
+}
+
+/**
+ * The filter for one cluster given by name (any account/region) or ARN (that account and region);
+ * undefined when the text is neither.
+ */
+export function clusterFilter(nameOrArn: string): EntityFilter | undefined {
+  const name = clusterName(nameOrArn);
+  if (name === undefined) return undefined;
+  if (!isClusterArn(nameOrArn)) return { cluster: name };
+  const arn = parseArn(nameOrArn)!;
+  return { cluster: name, account: arn.account, region: arn.region };
 }

@@ -4,6 +4,7 @@ import { ChangeLog, type IndexChange } from '../../../src/state/index/change-log
 import { toIndexEntry, InvalidStoredValue } from '../../../src/state/index/entry.js';
 import { ResumeTooOldError, StateIndex } from '../../../src/state/index/state-index.js';
 import { SortedKeys } from '../../../src/state/index/sorted-keys.js';
+import { clusterFilter } from '../../../src/state/index/query.js';
 import { instance, keyOf, task, type TaskSpec } from '../api/fixtures.js';
 
 let rev = 0;
@@ -293,5 +294,17 @@ describe('StateIndex changes and subscriptions', () => {
     index.put(entryOf({ id: 'z' }, 1));
     assert.equal(ok, 1);
     assert.equal(errors.length, 1);
+  });
+});
+
+describe('clusterFilter', () => {
+  it('maps a name to any account/region and an ARN to its own; rejects anything else', () => {
+    assert.deepEqual(clusterFilter('prod'), { cluster: 'prod' });
+    assert.deepEqual(clusterFilter('arn:aws:ecs:eu-west-1:123456789012:cluster/prod'), {
+      cluster: 'prod',
+      account: '123456789012',
+      region: 'eu-west-1',
+    });
+    assert.equal(clusterFilter('a/b'), undefined);
   });
 });
