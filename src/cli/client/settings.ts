@@ -64,7 +64,7 @@ export const taskFilterSettings = defineSettings([
     key: 'cluster',
     flag: 'cluster',
     type: 'string',
-    placeholder: '<name|arn>',
+    placeholder: '<cluster>',
     description: 'Only this cluster.',
   },
   {
@@ -99,7 +99,7 @@ export const taskFilterSettings = defineSettings([
     key: 'containerInstance',
     flag: 'container-instance',
     type: 'string',
-    placeholder: '<id|arn>',
+    placeholder: '<instance>',
     description: 'Only tasks on this container instance (ID or ARN).',
   },
 ] as const);
@@ -110,7 +110,7 @@ export const instanceFilterSettings = defineSettings([
     key: 'cluster',
     flag: 'cluster',
     type: 'string',
-    placeholder: '<name|arn>',
+    placeholder: '<cluster>',
     description: 'Only this cluster.',
   },
   {

@@ -13,7 +13,7 @@ export const envSettings = defineSettings([
     key: 'cluster',
     flag: 'cluster',
     type: 'string',
-    placeholder: '<name|arn>',
+    placeholder: '<cluster>',
     description:
       'create: the ECS cluster to run the daemon on (required); list: only environments of this cluster.',
   },
@@ -21,7 +21,7 @@ export const envSettings = defineSettings([
     key: 'taskDefinition',
     flag: 'task-definition',
     type: 'string',
-    placeholder: '<family[:rev]|arn>',
+    placeholder: '<task-definition>',
     description: 'create (required) / update: the task definition to run on every eligible instance.',
   },
   {
@@ -42,7 +42,7 @@ export const envSettings = defineSettings([
     key: 'maxUnavailable',
     flag: 'max-unavailable',
     type: 'string',
-    placeholder: '<n|n%>',
+    placeholder: '<count-or-%>',
     description:
       'create / update: instances that may be without a running daemon task during a rollout (default 1).',
   },
@@ -50,7 +50,7 @@ export const envSettings = defineSettings([
     key: 'failureThreshold',
     flag: 'failure-threshold',
     type: 'string',
-    placeholder: '<n|n%>',
+    placeholder: '<count-or-%>',
     description: 'create / update: a rollout fails when more instances than this fail (default 10%).',
   },
   {
