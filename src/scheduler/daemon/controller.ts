@@ -476,7 +476,7 @@ export class DaemonController {
       view,
       { now: Date.now(), stopping: new Set(this.stopping.keys()) },
     );
-    const live = (view.tasksByGroup.get(t.group) ?? []).filter((x) => x.lastStatus !== 'STOPPED');
+    const live = (view.tasksByGroup.get(t.group)?.tasks ?? []).filter((x) => x.lastStatus !== 'STOPPED');
     if (live.length === 0) {
       await this.options.intents.removeScope(t.name, this.fence);
       await this.options.repo.removeTombstone(t, this.fence);

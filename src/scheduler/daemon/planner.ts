@@ -1,8 +1,8 @@
 import type { InstanceView, TaskView } from '../framework/views.js';
-import { prepareCluster, type ClusterView } from './cluster-view.js';
+import { LIVE, RUNNING, STOPPING, prepareCluster, type ClusterView } from './cluster-view.js';
 import { resolveCount, type CountOrPercent } from './counts.js';
 import { MATCH_ALL, type CompiledFilter } from './filter.js';
-import { GROUP_PREFIX, type ForeignTaskPolicy, type StatusCounts } from './model.js';
+import { type ForeignTaskPolicy, type StatusCounts } from './model.js';
 
 /**
  * The daemon planner: a pure function from (environment, instances, tasks) to the actions that
@@ -140,25 +140,47 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
   };
   const observedFailures: ObservedFailure[] = [];
   const stopping = ctx.stopping;
+  const noStops = stopping === undefined || stopping.size === 0;
   const isActive = (t: TaskView) =>
-    t.desiredStatus !== 'STOPPED' && t.lastStatus !== 'STOPPED' && !stopping?.has(t.arn);
-  const isStopping = (t: TaskView) =>
-    t.lastStatus !== 'STOPPED' && (t.desiredStatus === 'STOPPED' || !!stopping?.has(t.arn));
+    t.desiredStatus !== 'STOPPED' && t.lastStatus !== 'STOPPED' && (noStops || !stopping.has(t.arn));
 
   const n = view.instances.length;
-  const owned: Array<TaskView[] | undefined> = new Array(n);
-  for (const t of view.tasksByGroup.get(env.group) ?? []) {
-    const idx = t.instanceArn === undefined ? undefined : view.indexByArn.get(t.instanceArn);
-    if (idx !== undefined) (owned[idx] ??= []).push(t);
-  }
+  // The environment's tasks (and adopted ones) as linked lists per instance index, in typed
+  // arrays: no per-instance allocation, so 100 environments × 10,000 instances stay fast.
+  const own = view.tasksByGroup.get(env.group);
+  let tasks: TaskView[] = own?.tasks ?? [];
+  let idx: number[] = own?.idx ?? [];
+  let flags: Uint8Array = own?.flags ?? new Uint8Array(0);
+  let tds: Int32Array = own?.td ?? new Int32Array(0);
   const adopted = new Set<string>();
   if (env.foreignTasks === 'adopt' && env.taskDefinition !== undefined && env.mode !== 'delete') {
-    for (const t of view.foreignByTaskDefinition.get(env.taskDefinition) ?? []) {
-      const idx = t.instanceArn === undefined ? undefined : view.indexByArn.get(t.instanceArn);
-      if (idx === undefined) continue;
-      (owned[idx] ??= []).push(t);
-      adopted.add(t.arn);
+    const foreign = view.foreignByTaskDefinition.get(env.taskDefinition);
+    if (foreign) {
+      tasks = [...tasks, ...foreign.tasks];
+      idx = [...idx, ...foreign.idx];
+      const f = new Uint8Array(flags.length + foreign.flags.length);
+      f.set(flags);
+      f.set(foreign.flags, flags.length);
+      const d = new Int32Array(tds.length + foreign.td.length);
+      d.set(tds);
+      d.set(foreign.td, tds.length);
+      flags = f;
+      tds = d;
+      for (const t of foreign.tasks) adopted.add(t.arn);
     }
+  }
+  // Stops sent but not visible yet count as stopping.
+  if (!noStops) {
+    flags = Uint8Array.from(flags);
+    for (let k = 0; k < tasks.length; k++)
+      if (flags[k]! & LIVE && stopping!.has(tasks[k]!.arn)) flags[k] = (flags[k]! & ~LIVE) | STOPPING;
+  }
+  const targetId = view.taskDefinitionId(env.taskDefinition);
+  const { head, next } = scratch(n, tasks.length);
+  for (let k = 0; k < tasks.length; k++) {
+    const i = idx[k]!;
+    next[k] = head[i]!;
+    head[i] = k;
   }
   const eligible = view.eligibility(env.filter ?? MATCH_ALL);
   const target = env.taskDefinition;
@@ -168,73 +190,94 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
   let inFlight = 0;
   let backingOff = 0;
   let duplicates = 0;
+  // Hot counters as locals (written to `counts` after the loop).
+  let desired = 0;
+  let current = 0;
+  let updatedCount = 0;
+  let available = 0;
 
   for (let i = 0; i < n; i++) {
-    const list = owned[i];
-    const instance = view.instances[i]!;
+    const first = head[i]!;
     if (env.mode === 'delete') {
-      for (const t of list ?? []) if (isActive(t) && !adopted.has(t.arn)) stop(actions, t, 'deleted');
+      for (let k = first; k >= 0; k = next[k]!) {
+        const t = tasks[k]!;
+        if (isActive(t) && !adopted.has(t.arn)) stop(actions, t, 'deleted');
+      }
       continue;
     }
     if (!eligible[i]) {
-      if (!list) continue;
-      const live = list.filter((t) => isActive(t) && !adopted.has(t.arn));
-      if (live.length === 0) continue;
+      const instance = view.instances[i]!;
+      if (first < 0) continue;
+      let live: TaskView[] | undefined;
+      for (let k = first; k >= 0; k = next[k]!) {
+        const t = tasks[k]!;
+        if (isActive(t) && !adopted.has(t.arn)) (live ??= []).push(t);
+      }
+      if (!live) continue;
       counts.misscheduled += live.length;
       if (!canAct) continue;
       if (instance.status === 'DRAINING') {
         // As ECS does: the daemon task is the last to stop on a draining instance.
-        if (!hasOtherLiveTasks(view.tasksByInstance[i], env.group))
-          for (const t of live) stop(actions, t, 'draining');
+        if (!view.otherTasks[i]) for (const t of live) stop(actions, t, 'draining');
       } else if (instance.status === 'ACTIVE' && instance.agentConnected) {
         for (const t of live) stop(actions, t, 'ineligible');
       }
       continue;
     }
 
-    counts.desired++;
-    let kept: TaskView | undefined;
+    desired++;
+    let keptK = -1;
+    let extra: TaskView[] | undefined;
     let anyStopping = false;
-    if (list) {
-      let live: TaskView[] | undefined;
-      for (const t of list) {
-        if (isActive(t)) (live ??= []).push(t);
-        else if (isStopping(t)) anyStopping = true;
-        else if (
-          t.taskDefinitionArn === target &&
-          env.deploymentId !== undefined &&
-          t.startedBy === env.deploymentId &&
-          isFailure(t)
-        ) {
-          observedFailures.push({
-            instance: instance.arn,
-            task: t.arn,
-            reason: t.stoppedReason ?? t.stopCode ?? 'task stopped',
-          });
-        }
+    for (let k = first; k >= 0; k = next[k]!) {
+      const f = flags[k]!;
+      if (f & LIVE) {
+        if (keptK < 0) keptK = k;
+        else (extra ??= [tasks[keptK]!]).push(tasks[k]!);
+        continue;
       }
-      if (live && live.length > 1) {
-        live.sort((a, b) => preference(a, b, target, adopted));
-        for (let k = 1; k < live.length; k++) {
-          duplicates++;
-          if (canAct) stop(actions, live[k]!, 'duplicate');
-        }
+      if (f & STOPPING) {
+        anyStopping = true;
+        continue;
       }
-      kept = live?.[0];
+      if (tds[k] !== targetId) continue;
+      const t = tasks[k]!;
+      if (env.deploymentId !== undefined && t.startedBy === env.deploymentId && isFailure(t))
+        observedFailures.push({
+          instance: view.instances[i]!.arn,
+          task: t.arn,
+          reason: t.stoppedReason ?? t.stopCode ?? 'task stopped',
+        });
     }
-    const failure = ctx.failures?.get(instance.arn);
-    if (kept) {
-      counts.current++;
-      const updated = kept.taskDefinitionArn === target;
-      const running = kept.lastStatus === 'RUNNING';
-      if (updated) counts.updated++;
-      if (running) counts.available++;
+    let kept: TaskView | undefined;
+    let updated = false;
+    let running = false;
+    if (keptK >= 0) {
+      updated = tds[keptK] === targetId;
+      running = (flags[keptK]! & RUNNING) !== 0;
+    }
+    if (extra) {
+      extra.sort((a, b) => preference(a, b, target, adopted));
+      kept = extra[0]!;
+      updated = kept.taskDefinitionArn === target;
+      running = kept.lastStatus === 'RUNNING';
+      for (let k = 1; k < extra.length; k++) {
+        duplicates++;
+        if (canAct) stop(actions, extra[k]!, 'duplicate');
+      }
+    }
+    if (keptK >= 0) {
+      current++;
+      if (updated) updatedCount++;
+      if (running) available++;
       else unavailable++;
-      if (!updated) outdated.push({ instance: instance.arn, task: kept, running });
-      else if (failure && !running) counts.failed++;
+      if (!updated) outdated.push({ instance: view.instances[i]!.arn, task: kept ?? tasks[keptK]!, running });
+      else if (!running && ctx.failures?.has(view.instances[i]!.arn)) counts.failed++;
       continue;
     }
+    const instance = view.instances[i]!;
     unavailable++;
+    const failure = ctx.failures?.get(instance.arn);
     if (failure) counts.failed++;
     if (anyStopping) continue;
     if (ctx.launches?.has(instance.arn)) {
@@ -259,6 +302,12 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
       deploymentId: env.deploymentId,
     });
   }
+
+  for (let k = 0; k < idx.length; k++) head[idx[k]!] = -1; // leave the scratch clean for the next plan
+  counts.desired = desired;
+  counts.current = current;
+  counts.updated = updatedCount;
+  counts.available = available;
 
   const maxUnavailable = Math.max(1, resolveCount(env.maxUnavailable, counts.desired, 'up'));
   if (canAct && env.mode !== 'paused' && env.mode !== 'delete') {
@@ -294,6 +343,18 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
   };
 }
 
+/**
+ * Scratch arrays shared by every plan (planning is synchronous, so one set suffices): allocating
+ * them per plan made the garbage collector walk a million-task heap on every pass.
+ */
+let HEAD = new Int32Array(0);
+let NEXT = new Int32Array(0);
+function scratch(instances: number, tasks: number): { head: Int32Array; next: Int32Array } {
+  if (HEAD.length < instances) HEAD = new Int32Array(Math.max(instances, HEAD.length * 2)).fill(-1);
+  if (NEXT.length < tasks) NEXT = new Int32Array(Math.max(tasks, NEXT.length * 2));
+  return { head: HEAD, next: NEXT };
+}
+
 export function backoffMs(attempts: number, ctx: Pick<PlanContext, 'retryBaseMs' | 'retryMaxMs'>): number {
   const base = ctx.retryBaseMs ?? 1000;
   const max = ctx.retryMaxMs ?? 60_000;
@@ -313,15 +374,6 @@ function isFailure(t: TaskView): boolean {
   if (t.stoppedReason?.startsWith(STOP_REASON_PREFIX)) return false;
   if (t.stopCode !== undefined) return t.stopCode !== 'UserInitiated';
   return t.startedAt === undefined;
-}
-
-/** Other live tasks on a draining instance, not counting daemon tasks (which all stop last). */
-function hasOtherLiveTasks(tasks: TaskView[] | undefined, group: string): boolean {
-  for (const t of tasks ?? []) {
-    if (t.group === group || t.group?.startsWith(GROUP_PREFIX)) continue;
-    if (t.lastStatus !== 'STOPPED') return true;
-  }
-  return false;
 }
 
 /** Which copy to keep: the target revision, then RUNNING, then our own over adopted, then the oldest. */
