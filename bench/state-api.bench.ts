@@ -285,6 +285,10 @@ async function main(): Promise<void> {
         if (check.items.length !== TASKS / CLUSTERS)
           throw new Error(`expected ${TASKS / CLUSTERS} items, got ${check.items.length}`);
         const rss = rssMb(child.pid!);
+        const status = (await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as {
+          process: { heapUsedBytes: number; externalBytes: number };
+        };
+        const heapMb = status.process.heapUsedBytes / 2 ** 20;
         const r = {
           readyMs,
           readyCpuMs,
@@ -301,6 +305,7 @@ async function main(): Promise<void> {
           list10kP99: list10k.p99,
           list10kRps: list10k.rps,
           rssMb: rss,
+          heapMb,
           errors: get1.errors + get16.errors + page.errors + list10k.errors,
         };
         console.log(`run ${run + 1}:`, r);
@@ -360,6 +365,7 @@ function report(runs: Array<Record<string, number>>, load0: number): void {
     row('filtered page of 100 (cluster + status) p99', 'pageP99', 'ms', 20),
     row('unpaginated filtered list of 10,000 tasks p99', 'list10kP99', 'ms', 150),
     row('RSS after all queries', 'rssMb', 'MB', 500),
+    row('… of which V8 heap in use (entities, cached JSON, indexes)', 'heapMb', 'MB'),
     row('server CPU per get', 'getCpuMs', 'ms'),
     row('server CPU per filtered page of 100', 'pageCpuMs', 'ms'),
     row('server CPU per unpaginated list of 10,000', 'list10kCpuMs', 'ms'),
