@@ -134,6 +134,12 @@ export function startIndexFeed(options: IndexFeedOptions): IndexFeed {
       delay = baseDelay;
       lastError = undefined;
     } catch (err) {
+      // History compacted between the list and the watch (a busy store): list again at once.
+      if (err instanceof CompactedError) {
+        logger.warn({ err: err.message }, 'history compacted before the index watch started: re-listing');
+        schedule(() => relist('compacted'), 0);
+        return;
+      }
       fail(err, () => relist(reason ?? 'retry'));
     }
   }
