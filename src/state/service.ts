@@ -14,6 +14,7 @@ import { startIndexFeed, type IndexFeed } from './index/feed.js';
 import { StateIndex } from './index/state-index.js';
 import { startIngest, type Ingest, type IngestOptions } from './ingest/index.js';
 import { startReconciler, type ReconcileOptions, type Reconciler } from './reconcile/index.js';
+import { startRetention, type Retention, type RetentionOptions } from './retention/index.js';
 
 export interface StateServiceOptions {
   /** The store cluster state lives in (opened by the caller; see `ownsStore`). */
@@ -41,6 +42,8 @@ export interface StateServiceOptions {
   ingest?: { options: IngestOptions; sqs: SQSClient };
   /** Reconcile against the ECS API in the background. */
   reconcile?: { options: ReconcileOptions; ecs: ECSClient };
+  /** Remove STOPPED tasks and INACTIVE instances after their retention (deletes stream as `delete` lines). */
+  retention?: RetentionOptions;
 }
 
 export interface StateService {
@@ -59,6 +62,7 @@ export interface StateService {
   /** The ingest loop once it has started (undefined without a queue, or while the queue is unreachable). */
   ingest(): Ingest | undefined;
   readonly reconciler: Reconciler | undefined;
+  readonly retention: Retention | undefined;
   /** Closes streams, the app, the index feed (and the store if owned). Idempotent. */
   close(): Promise<void>;
 }
@@ -95,6 +99,9 @@ export async function startStateService(options: StateServiceOptions): Promise<S
       })
     : undefined;
   const ingestRunner = options.ingest ? startIngestInBackground() : undefined;
+  const retention = options.retention
+    ? startRetention(options.retention, { store: options.store, registry, logger })
+    : undefined;
   const routes = stateApiPlugin({
     index,
     store: options.store,
@@ -107,6 +114,7 @@ export async function startStateService(options: StateServiceOptions): Promise<S
       indexFeed: () => ({ lastError: feed.lastError ?? null }),
       ...(ingestRunner ? { ingest: () => ingestRunner.status() } : {}),
       ...(reconciler ? { reconcile: () => reconciler.status() } : {}),
+      ...(retention ? { retention: () => retention.status() } : {}),
       ...options.status,
     },
     onHub: (h) => (hub = h),
@@ -136,11 +144,13 @@ export async function startStateService(options: StateServiceOptions): Promise<S
     streamClientCount: () => hub?.clientCount ?? 0,
     ingest: () => ingestRunner?.current(),
     reconciler,
+    retention,
     close() {
       closed ??= (async () => {
         closing = true;
         await ingestRunner?.stop();
         await reconciler?.stop();
+        await retention?.stop();
         hub?.closeAll();
         if (app) await app.close();
         await feed.stop();

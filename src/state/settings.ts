@@ -131,8 +131,25 @@ export const stateServiceSettings = defineSettings([
     env: 'BLOX_RECONCILE_CLUSTERS',
     type: 'list',
     default: [],
-    placeholder: '<name|arn>',
+    placeholder: '<cluster>',
     description: 'Reconcile only these clusters (repeatable; default every cluster of the account).',
+  },
+  {
+    key: 'retention',
+    flag: 'retention',
+    env: 'BLOX_RETENTION',
+    type: 'duration',
+    default: 3_600_000,
+    description:
+      'How long STOPPED tasks and INACTIVE instances are kept before they are removed (0 = remove at the next sweep).',
+  },
+  {
+    key: 'retentionInterval',
+    flag: 'retention-interval',
+    env: 'BLOX_RETENTION_INTERVAL',
+    type: 'duration',
+    default: 60_000,
+    description: 'How often finished entities are swept (0 = never).',
   },
   {
     key: 'compactionRetainRevisions',

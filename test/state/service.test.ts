@@ -170,3 +170,45 @@ describe('blox state-service command line', () => {
     assert.match(errors[1]!, /--store etcd needs at least one --etcd-endpoint/);
   });
 });
+
+describe('retention through the service', () => {
+  it('removes finished entities after their retention: gone from lists, a delete change to subscribers (what streams send)', async () => {
+    const dir = await tempDir();
+    const store = await openStore({ backend: 'sqlite', dataDir: dir.path });
+    const old = task({
+      id: 'old',
+      cluster: 'ret',
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      extra: { stoppedAt: '2017-01-01T00:00:00.000Z' },
+    });
+    await putEntities(store, [task({ id: 'alive', cluster: 'ret' })]);
+    const service = await startStateService({
+      store,
+      ownsStore: true,
+      retention: { retentionMs: 1000, intervalMs: 50 },
+    });
+    try {
+      await service.ready;
+      const deletes: string[] = [];
+      service.index.subscribe(
+        { filter: { cluster: 'ret' } },
+        { onChange: (c) => c.type === 'delete' && deletes.push(c.entry.fields.id) },
+      );
+      await putEntities(store, [old]);
+      await waitFor('the stopped task to be removed', () => deletes.includes('old'));
+      const list = JSON.parse(
+        (await service.app!.inject({ method: 'GET', url: '/v1/tasks?cluster=ret' })).body,
+      );
+      assert.deepEqual(
+        list.items.map((i: { entity: { taskARN: string } }) => i.entity.taskARN.split('/').pop()),
+        ['alive'],
+      );
+      const status = JSON.parse((await service.app!.inject({ method: 'GET', url: '/v1/status' })).body);
+      assert.ok(status.retention.removedTotal >= 1);
+    } finally {
+      await service.close();
+      await dir.cleanup();
+    }
+  });
+});

@@ -43,6 +43,7 @@ export const stateServiceCommand = defineCommand({
       changeLogSize: config.indexChangeLog,
       streamHeartbeatMs: config.streamHeartbeat,
       streamMaxQueuedLines: config.streamMaxQueued,
+      retention: { retentionMs: config.retention, intervalMs: config.retentionInterval },
       ...(config.queue
         ? {
             ingest: {
