@@ -205,7 +205,7 @@ const cases: Case[] = [
     stops: ['t2:outdated'],
   },
   {
-    name: 'rolling: an outdated task that is not running is replaced for free',
+    name: 'rolling: an outdated task stuck before RUNNING (created long ago) is replaced for free',
     environment: { maxUnavailable: 1 },
     instances: [instance(1), instance(2)],
     tasks: [
@@ -213,6 +213,25 @@ const cases: Case[] = [
       task(2, 2, { taskDefinitionArn: TD1, lastStatus: 'PENDING' }),
     ],
     stops: ['t1:outdated', 't2:outdated'],
+  },
+  {
+    name: 'rolling: an outdated task that only looks pending (recent) uses the budget: state may lag ECS',
+    environment: { maxUnavailable: 1 },
+    instances: [instance(1), instance(2), instance(3)],
+    tasks: [
+      task(1, 1, {
+        taskDefinitionArn: TD1,
+        lastStatus: 'PENDING',
+        createdAt: new Date(NOW - 2000).toISOString(),
+      }),
+      task(2, 2, {
+        taskDefinitionArn: TD1,
+        lastStatus: 'PENDING',
+        createdAt: new Date(NOW - 2000).toISOString(),
+      }),
+      task(3, 3, { taskDefinitionArn: TD1 }),
+    ],
+    stops: [],
   },
   {
     name: 'rolling: percent maxUnavailable rounds up (10% of 11 = 2)',

@@ -61,6 +61,8 @@ export interface PlanContext {
    * revision's fault (the instance just left, the call failed): not counted as failures.
    */
   holds?: ReadonlyMap<string, number>;
+  /** An outdated task not RUNNING this long after creation is stuck: replaced without using the budget (default 60 s). */
+  stuckAfterMs?: number;
   /** Retry backoff after a failure on an instance: base * 2^(attempts-1), capped. */
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -311,11 +313,17 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
 
   const maxUnavailable = Math.max(1, resolveCount(env.maxUnavailable, counts.desired, 'up'));
   if (canAct && env.mode !== 'paused' && env.mode !== 'delete') {
-    // Tasks that are not running cost no availability to replace; running ones use the budget.
+    // Every replacement uses the budget, except an outdated task that has not reached RUNNING for
+    // a long time (stuck): cluster state lags ECS by seconds, so a task that looks PENDING may be
+    // running already, and replacing it "for free" would take more instances down than allowed.
     let budget = maxUnavailable - unavailable;
-    outdated.sort((a, b) => Number(a.running) - Number(b.running) || cmp(a.instance, b.instance));
-    for (const o of outdated) {
-      if (o.running) {
+    const stuckAfter = ctx.stuckAfterMs ?? 60_000;
+    const isStuck = (o: (typeof outdated)[number]) =>
+      !o.running && o.task.createdAt !== undefined && ctx.now - Date.parse(o.task.createdAt) > stuckAfter;
+    const ranked = outdated.map((o) => ({ ...o, stuck: isStuck(o) }));
+    ranked.sort((a, b) => Number(b.stuck) - Number(a.stuck) || cmp(a.instance, b.instance));
+    for (const o of ranked) {
+      if (!o.stuck) {
         if (budget <= 0) continue;
         budget--;
       }
