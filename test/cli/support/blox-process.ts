@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { main } from '../../../src/cli/main.js';
 import { freePort, tempDir, waitFor } from '../../support/env.js';
 
@@ -59,14 +60,26 @@ export async function blox(...args: string[]): Promise<{ code: number; out: stri
 export interface RunningBloxUp {
   api: string;
   localAws: string;
+  dataDir: string;
+  apiPort: number;
+  awsPort: number;
   process: ReturnType<typeof spawnBlox>;
-  stop(): Promise<void>;
+  /** Ctrl-C, then removes the data dir unless `keepData` (to start again on it). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** `blox up` on free loopback ports and a temp data dir, ready (GET /readyz answers 200) within a bound. */
-export async function startBloxUp(): Promise<RunningBloxUp> {
-  const dir = await tempDir('blox-cli-e2e-');
-  const [apiPort, awsPort] = [await freePort(), await freePort()];
+/**
+ * `blox up` on free loopback ports and a temp data dir (or those given, to restart on them),
+ * ready (GET /readyz answers 200) within a bound.
+ */
+export async function startBloxUp(
+  options: { dataDir?: string; apiPort?: number; awsPort?: number } = {},
+): Promise<RunningBloxUp> {
+  const dir = options.dataDir
+    ? { path: options.dataDir, cleanup: () => rm(options.dataDir!, { recursive: true, force: true }) }
+    : await tempDir('blox-cli-e2e-');
+  const apiPort = options.apiPort ?? (await freePort());
+  const awsPort = options.awsPort ?? (await freePort());
   const child = spawnBlox([
     'up',
     '--data-dir',
@@ -83,14 +96,15 @@ export async function startBloxUp(): Promise<RunningBloxUp> {
   const api = `http://127.0.0.1:${apiPort}`;
   let exitCode: number | null | undefined;
   void child.exited.then((code) => (exitCode = code));
-  const stop = async () => {
+  const stop = async (stopOptions: { keepData?: boolean } = {}) => {
     if (exitCode === undefined) {
       child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // A clean stop finishes in-flight SQS long polls (up to 20 s) and saves the emulator snapshot.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await child.exited;
       clearTimeout(timer);
     }
-    await dir.cleanup();
+    if (!stopOptions.keepData) await dir.cleanup();
   };
   try {
     await waitFor(
@@ -107,5 +121,13 @@ export async function startBloxUp(): Promise<RunningBloxUp> {
     await stop();
     throw err;
   }
-  return { api, localAws: `http://127.0.0.1:${awsPort}`, process: child, stop };
+  return {
+    api,
+    localAws: `http://127.0.0.1:${awsPort}`,
+    dataDir: dir.path,
+    apiPort,
+    awsPort,
+    process: child,
+    stop,
+  };
 }
