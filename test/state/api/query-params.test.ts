@@ -118,7 +118,7 @@ describe('list serialization', () => {
       const t = task({ id: `s${i}` });
       return toIndexEntry(keyOf(t), JSON.stringify(t), i + 1);
     });
-    for (const n of [0, 1, 255, 256, 257, 512, 600]) {
+    for (const n of [0, 1, 63, 64, 65, 128, 255, 256, 257, 600]) {
       for (const token of [undefined, 'tok']) {
         const whole = listJson(entries.slice(0, n), 'v03', token);
         assert.equal([...listJsonChunks(entries.slice(0, n), 'v03', token)].join(''), whole, `${n} ${token}`);
