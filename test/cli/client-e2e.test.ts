@@ -4,6 +4,8 @@ import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { parse as parseYaml } from 'yaml';
 import { createEcsClient } from '../../src/aws/clients.js';
 import { waitFor } from '../support/env.js';
+import { clientContext } from '../../src/cli/client/context.js';
+import { listEntities } from '../../src/cli/client/entity-list.js';
 import { blox, spawnBlox, startBloxUp, type RunningBloxUp } from './support/blox-process.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON printed by the CLI is read loosely */
@@ -294,5 +296,43 @@ describe('blox client commands against blox up', () => {
     });
     const gone = await blox('deploy', 'demo', ...e);
     assert.equal(gone.code, 3, gone.err);
+  });
+
+  it('watches instances matching a cluster query (the server decides each change) as the fleet grows', async () => {
+    const printed: any[] = [];
+    const ctx = {
+      ...clientContext({ endpoint: up.api }),
+      print: (text: string) => printed.push(JSON.parse(text)),
+      printError: () => undefined,
+    };
+    const query = 'attribute:ecs.instance-type == m5.large';
+    const matching = (await json('instances', '--filter', query)).length;
+    assert.ok(matching >= 1, 'the demo fleet has an m5.large instance');
+    const stop = new AbortController();
+    const watching = listEntities(ctx, {
+      kind: 'instance',
+      filter: { cluster: 'default', filter: query },
+      output: 'json',
+      watch: true,
+      stopSignal: stop.signal,
+    });
+    try {
+      await waitFor('the watch to list the matching instances', () => printed.length === matching);
+      const count = (await json('instances', '--cluster', 'default')).length;
+      const scale = (n: number, type: string) =>
+        blox('local-aws', 'scale', 'default', String(n), '--instance-type', type, '--endpoint', up.localAws);
+      assert.equal((await scale(count + 1, 'r5.large')).code, 0);
+      assert.equal((await scale(count + 2, 'm5.large')).code, 0);
+      await waitFor('the watch to print the new m5.large instance', () =>
+        printed.slice(matching).some((r) => r.type === 'put'),
+      );
+      const types = printed.map(
+        (r) => r.detail.attributes.find((a: any) => a.name === 'ecs.instance-type').value,
+      );
+      assert.deepEqual(new Set(types), new Set(['m5.large']), 'the r5.large instance is never printed');
+    } finally {
+      stop.abort();
+      assert.equal(await watching, 0, 'a watch ended by its stop signal exits 0');
+    }
   });
 });
