@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { StopTaskCommand, ListTasksCommand, UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
+import {
+  ListTasksCommand,
+  StartTaskCommand,
+  StopTaskCommand,
+  UpdateContainerInstancesStateCommand,
+} from '@aws-sdk/client-ecs';
 import { waitFor } from '../support/env.js';
 import { startEtcd } from '../support/etcd.js';
 import { createCluster, registerTaskDefinition } from './support/harness.js';
@@ -156,6 +161,33 @@ for (const kind of ['sqlite', 'etcd'] as const) {
       );
       assert.equal(stack.timeline.running(after.group, td), 8);
       assert.deepEqual(stack.timeline.duplicates, []);
+    });
+
+    it('an extra copy on an instance (v0.3 #151) is stopped', async () => {
+      const env = (await stack.call('GET', '/v1/environments/rolling')).body;
+      const instance = stack.aws.ecs.fleet.instances('DSTestCluster')[1]!.containerInstanceArn;
+      const before = stack.timeline.duplicates.length;
+      const out = await stack.ecs.send(
+        new StartTaskCommand({
+          cluster,
+          taskDefinition: env.taskDefinition,
+          containerInstances: [instance],
+          group: env.group,
+          startedBy: 'someone',
+        }),
+      );
+      const extra = out.tasks![0]!.taskArn!;
+      assert.equal(stack.timeline.duplicates.length, before + 1);
+      await waitFor(
+        'extra copy stopped',
+        () => stack.timeline.tasks.get(extra)?.desiredStatus === 'STOPPED',
+        W,
+      );
+      const live = [...stack.timeline.tasks.values()].filter(
+        (t) => t.group === env.group && t.instance === instance && t.desiredStatus === 'RUNNING',
+      );
+      assert.equal(live.length, 1);
+      stack.timeline.duplicates.splice(before);
     });
 
     it('draining: no new task, the daemon task stops; delete stops every task', async () => {

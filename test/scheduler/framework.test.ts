@@ -5,7 +5,11 @@ import { ClusterInformer } from '../../src/scheduler/framework/informer.js';
 import { IntentLog } from '../../src/scheduler/framework/intents.js';
 import { Leadership } from '../../src/scheduler/framework/leader.js';
 import { MemoryClusterState } from '../../src/scheduler/framework/memory-source.js';
-import { SourceGoneError } from '../../src/scheduler/framework/source.js';
+import {
+  SourceGoneError,
+  type ClusterStateSource,
+  type ClusterWatchHandlers,
+} from '../../src/scheduler/framework/source.js';
 import { WorkQueue } from '../../src/scheduler/framework/work-queue.js';
 import { tempDir, waitFor } from '../support/env.js';
 import { CLUSTER, instanceArn, taskArn } from './support/fixtures.js';
@@ -123,6 +127,28 @@ describe('informer over the in-memory source', () => {
     state.put(storedInstance(1));
     await waitFor('instance', () => informer.instances(CLUSTER).length === 1);
     assert.equal(informer.task(CLUSTER, taskArn(1))?.lastStatus, 'RUNNING');
+    await informer.stop();
+  });
+
+  it('applies several changes of one store revision (one transaction writes many entities)', async () => {
+    let deliver!: (changes: Parameters<ClusterWatchHandlers['onChanges']>[0]) => void;
+    const source: ClusterStateSource = {
+      kind: 'test',
+      list: async () => ({ instances: [], tasks: [], revision: 5 }),
+      watch: async (_from, handlers) => {
+        deliver = (c) => handlers.onChanges(c);
+        return { close: async () => undefined };
+      },
+    };
+    const informer = new ClusterInformer(source);
+    await informer.start();
+    deliver([{ type: 'put', kind: 'instance', revision: 6, entity: storedInstance(1) }]);
+    deliver([{ type: 'put', kind: 'instance', revision: 6, entity: storedInstance(2) }]);
+    deliver([{ type: 'put', kind: 'instance', revision: 5, entity: storedInstance(3) }]);
+    assert.deepEqual(
+      informer.instances(CLUSTER).map((i) => i.arn),
+      [instanceArn(1), instanceArn(2)],
+    );
     await informer.stop();
   });
 
