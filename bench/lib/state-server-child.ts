@@ -1,0 +1,46 @@
+/**
+ * The state service (index + HTTP API) alone in its own process over a persisted store, so that its
+ * load generator, its RSS and its start-up are its own. Ready (the child answers @@ready) once the
+ * index has loaded the store and the API listens.
+ */
+import { entityKey } from '../../src/core/ecs/keys.js';
+import { startStateService } from '../../src/state/service.js';
+import { epochMs, openSpec, taskOf, type StoreSpec } from './fixtures.js';
+import { cpuMs, rssMb } from './machine.js';
+
+export async function childMain(init: { store: StoreSpec; port: number }) {
+  const store = await openSpec(init.store);
+  const service = await startStateService({
+    store,
+    ownsStore: true,
+    streamHeartbeatMs: 0,
+    progressIntervalMs: 200,
+  });
+  await service.ready;
+  await service.app!.listen({ port: init.port, host: '127.0.0.1' });
+  const readyAt = epochMs();
+  return {
+    readyAt: () => readyAt,
+    rssMb: () => rssMb(),
+    cpuMs: () => cpuMs(),
+    streamClients: () => service.streamClientCount(),
+    /** Writes `n` task versions, one every `intervalMs`, each carrying its write start time in `startedBy`. */
+    async write(a: { n: number; intervalMs: number; cluster: string }) {
+      for (let i = 0; i < a.n; i++) {
+        const t = taskOf(i % 50, 1, 10);
+        t.cluster = a.cluster;
+        t.detail.clusterArn = t.detail.clusterArn.replace(/cluster\/.*/, `cluster/${a.cluster}`);
+        t.detail.taskArn = t.detail.taskArn.replace(/task\/[^/]*\//, `task/${a.cluster}/`);
+        t.detail.version = 100 + i;
+        t.detail.startedBy = `at:${epochMs().toFixed(3)}`;
+        await store.put(
+          entityKey('task', t.account, t.region, t.cluster, t.detail.taskArn),
+          JSON.stringify(t),
+        );
+        await new Promise((r) => setTimeout(r, a.intervalMs));
+      }
+      return null;
+    },
+    close: () => service.close(),
+  };
+}

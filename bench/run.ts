@@ -1,0 +1,163 @@
+/**
+ * The benchmark suite: every scenario, side by side in one run, with ceilings measured in the same run.
+ *
+ *   npm run bench                         # full: bench/results/suite.json + the suite section of docs/benchmarks.md
+ *   npm run bench -- --quick              # small sizes, < 3 minutes (CI): bench/results/suite-quick.json + .md
+ *   npm run bench -- --only api,stream    # some scenarios
+ *   npm run bench -- --quick --out DIR    # write DIR/suite-quick.json and DIR/benchmarks.md instead
+ *   options: --runs N (default 3), --backends sqlite,etcd, --verbose
+ *
+ * Each scenario runs in its own process group with a time bound; a scenario that fails or times out
+ * is reported as failed (with its error) and the run goes on.
+ */
+import { join, resolve } from 'node:path';
+import { startChild } from './lib/child.js';
+import { load, machineInfo } from './lib/machine.js';
+import { writeOutputs } from './lib/report.js';
+import { evaluateTargets, TARGETS } from './lib/targets.js';
+import type { Figure, ScenarioContext, ScenarioOutcome, SuiteResult } from './lib/types.js';
+
+/** Scenarios in run order, with their time bound (quick, full) in seconds. */
+export const SCENARIOS: Array<{ name: string; quickS: number; fullS: number }> = [
+  { name: 'store', quickS: 45, fullS: 300 },
+  { name: 'emulator', quickS: 45, fullS: 600 },
+  { name: 'ingest', quickS: 60, fullS: 900 },
+  { name: 'api', quickS: 75, fullS: 1500 },
+  { name: 'stream', quickS: 45, fullS: 600 },
+  { name: 'reconcile', quickS: 60, fullS: 900 },
+  { name: 'scheduling', quickS: 60, fullS: 1200 },
+  { name: 'planner', quickS: 30, fullS: 300 },
+  { name: 'up', quickS: 30, fullS: 120 },
+];
+
+interface Args {
+  quick: boolean;
+  only?: string[];
+  out?: string;
+  runs: number;
+  backends: Array<'sqlite' | 'etcd'>;
+  verbose: boolean;
+}
+
+function usage(message: string): never {
+  console.error(
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--only a,b] [--out DIR] [--runs N] [--backends sqlite,etcd] [--verbose]\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+  );
+  process.exit(2);
+}
+
+export function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, runs: 3, backends: ['sqlite', 'etcd'], verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') args.quick = true;
+    else if (a === '--verbose') args.verbose = true;
+    else if (a === '--only') args.only = value().split(',').filter(Boolean);
+    else if (a === '--out') args.out = value();
+    else if (a === '--runs') {
+      args.runs = Number(value());
+      if (!Number.isInteger(args.runs) || args.runs < 1)
+        usage('--runs needs a whole number ≥ 1 (3 or more for a median)');
+    } else if (a === '--backends') {
+      const b = value().split(',');
+      if (b.some((x) => x !== 'sqlite' && x !== 'etcd'))
+        usage('--backends takes sqlite, etcd or both (comma-separated)');
+      args.backends = b as Args['backends'];
+    } else usage(`unknown option '${a}'`);
+  }
+  for (const name of args.only ?? [])
+    if (!SCENARIOS.some((s) => s.name === name)) usage(`unknown scenario '${name}'`);
+  return args;
+}
+
+async function runScenario(name: string, ctx: ScenarioContext, boundS: number): Promise<ScenarioOutcome> {
+  const t0 = performance.now();
+  console.error(`\n▶ ${name} (bound ${boundS} s, load ${load().join(', ')})`);
+  const streamed: Figure[] = [];
+  let figures: Figure[] | undefined;
+  let error: string | undefined;
+  try {
+    const child = await startChild(
+      new URL('./lib/scenario-child.ts', import.meta.url).pathname,
+      { scenario: name, ctx },
+      {
+        ownGroup: true,
+        verbose: true, // progress lines and errors of the scenario
+        onFigure: (f) => streamed.push(f as Figure),
+      },
+    );
+    try {
+      const out = await child.call<{ figures: Figure[]; error?: string }>('run', undefined, boundS * 1000);
+      figures = out.figures;
+      error = out.error;
+    } finally {
+      await child.stop();
+    }
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (error)
+    console.error(
+      `✗ ${name} failed after ${seconds.toFixed(1)} s: ${error.split('\n').slice(0, 3).join(' ')}`,
+    );
+  else console.error(`✓ ${name} in ${seconds.toFixed(1)} s`);
+  return {
+    scenario: name,
+    status: error ? 'failed' : 'ok',
+    ...(error ? { error } : {}),
+    seconds,
+    figures: figures ?? streamed,
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const root = new URL('..', import.meta.url).pathname;
+  const suite = args.quick ? 'quick' : 'full';
+  const base = args.quick ? 'suite-quick' : 'suite';
+  const jsonPath = args.out
+    ? join(resolve(args.out), `${base}.json`)
+    : join(root, 'bench', 'results', `${base}.json`);
+  // A quick run never overwrites the committed full-run summary unless asked to (--out).
+  const mdPath = args.out
+    ? join(resolve(args.out), 'benchmarks.md')
+    : args.quick
+      ? join(root, 'bench', 'results', 'suite-quick.md')
+      : join(root, 'docs', 'benchmarks.md');
+  const ctx: ScenarioContext = {
+    quick: args.quick,
+    runs: args.runs,
+    backends: args.backends,
+    verbose: args.verbose,
+  };
+  const started = performance.now();
+  const loadStart = load();
+  const outcomes: ScenarioOutcome[] = [];
+  for (const s of SCENARIOS) {
+    if (args.only && !args.only.includes(s.name)) continue;
+    outcomes.push(await runScenario(s.name, ctx, args.quick ? s.quickS : s.fullS));
+  }
+  const result: SuiteResult = {
+    suite,
+    machine: machineInfo(),
+    load: { start: loadStart, end: load() },
+    runs: args.runs,
+    seconds: (performance.now() - started) / 1000,
+    scenarios: outcomes,
+    targets: evaluateTargets(TARGETS, outcomes),
+  };
+  const command = `npm run bench${args.quick ? ' -- --quick' : ''}`;
+  writeOutputs(result, jsonPath, mdPath, command);
+  const met = result.targets.filter((t) => t.status === 'met').length;
+  console.error(
+    `\nsuite (${suite}) done in ${result.seconds.toFixed(0)} s: ${outcomes.filter((o) => o.status === 'ok').length}/${outcomes.length} scenarios ok; targets ${met}/${result.targets.length} met\nwrote ${jsonPath}\nwrote ${mdPath}`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
