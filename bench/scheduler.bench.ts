@@ -274,7 +274,7 @@ function section(): string {
   const j = results.join as Record<string, any> | undefined;
   if (j)
     lines.push(
-      `**1,000 instances join at once** (emulator throttling on at ECS rates, task start delay ${j.taskStartDelayMs} ms; state through the SQS event stream, the state service and its index, as in \`blox up\`; SQLite store; ${j.runs} runs):`,
+      `**1,000 instances join at once** (emulator throttling on at ECS rates, task start delay ${j.taskStartDelayMs} ms; state through the SQS event stream, the state service (4 pollers, as \`blox up\`) and its index, in one process; SQLite store; ${j.runs} runs):`,
       '',
       `- time until every instance runs its daemon task: ${f(j.timeMs)} ms;`,
       `- bound from ECS limits: ${j.startTaskCalls} StartTask calls of 10 instances fit in the modify bucket's burst of 100 (0 ms of throttling) + ${j.taskStartDelayMs} ms start delay = ${j.boundMs} ms; ratio ${j.ratio}× (target ≤ 1.2×): **${j.met ? 'met' : 'not met'}**;`,

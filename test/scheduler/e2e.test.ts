@@ -170,12 +170,13 @@ for (const kind of ['sqlite', 'etcd'] as const) {
       const out = await stack.ecs.send(
         new StartTaskCommand({
           cluster,
-          taskDefinition: env.taskDefinition,
+          taskDefinition: td,
           containerInstances: [instance],
           group: env.group,
           startedBy: 'someone',
         }),
       );
+      assert.equal(out.tasks?.length, 1, JSON.stringify(out.failures));
       const extra = out.tasks![0]!.taskArn!;
       assert.equal(stack.timeline.duplicates.length, before + 1);
       await waitFor(

@@ -113,7 +113,13 @@ export interface Stack {
  */
 export async function startStack(
   backend: Backend,
-  options: { taskStartDelayMs?: number; throttling?: boolean; scheduler?: Partial<SchedulerOptions> } = {},
+  options: {
+    taskStartDelayMs?: number;
+    throttling?: boolean;
+    /** SQS long-pollers of the state service (default 2 in tests; `blox up` uses 4). */
+    pollers?: number;
+    scheduler?: Partial<SchedulerOptions>;
+  } = {},
 ): Promise<Stack> {
   const {
     aws,
@@ -140,7 +146,7 @@ export async function startStack(
     logger: silentLogger,
     createApp: false,
     progressIntervalMs: 200,
-    ingest: { options: { queue: 'blox_queue', waitTimeSeconds: 1, pollers: 2 }, sqs },
+    ingest: { options: { queue: 'blox_queue', waitTimeSeconds: 1, pollers: options.pollers ?? 2 }, sqs },
     reconcile: { options: { intervalMs: 3000 }, ecs },
   });
   const scheduler = await startScheduler({
