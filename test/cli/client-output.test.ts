@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   colorEnabled,
   columnWidths,
+  fitColumns,
   paint,
   renderData,
   renderTable,
@@ -39,6 +40,31 @@ describe('table rendering', () => {
     assert.match(out[1]!, /…$/);
     const tiny = renderTable(rows, columns, { width: 5 }).split('\n');
     assert.equal(tiny[1]!.length, 'NAME'.length + 2 + 12);
+  });
+
+  it('leaves out droppable columns, lowest order first, only when shrinking is not enough', () => {
+    const cols: Array<Column<{ a: string; b: string }>> = [
+      { header: 'ID', value: (r) => r.a },
+      { header: 'NOTE', value: (r) => r.b, flexible: true, dropOrder: 2 },
+      { header: 'V', value: () => '12345', dropOrder: 1 },
+    ];
+    const rows = [{ a: 'abcdefghij', b: 'a fairly long note here' }];
+    assert.equal(
+      renderTable(rows, cols, { width: 80 }),
+      'ID          NOTE                     V\nabcdefghij  a fairly long note here  12345',
+    );
+    assert.equal(
+      renderTable(rows, cols, { width: 33 }),
+      'ID          NOTE            V\nabcdefghij  a fairly long…  12345',
+      'shrinking comes first',
+    );
+    assert.equal(
+      renderTable(rows, cols, { width: 28 }),
+      'ID          NOTE\nabcdefghij  a fairly long n…',
+      'then V goes (lowest order)',
+    );
+    assert.equal(renderTable(rows, cols, { width: 20 }), 'ID\nabcdefghij', 'then NOTE; ID always stays');
+    assert.deepEqual(fitColumns(rows, cols, { width: 20 }).keep, [0]);
   });
 
   it('keeps later rows aligned with minimum widths and can leave the header out', () => {

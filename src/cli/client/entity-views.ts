@@ -40,16 +40,20 @@ export function taskColumns(now: number): Array<Column<VersionedEntity<StoredTas
       flexible: true,
     },
     { header: 'STATUS', value: (t) => t.entity.detail.lastStatus, color: statusColor },
-    { header: 'DESIRED', value: (t) => t.entity.detail.desiredStatus, color: statusColor },
+    { header: 'DESIRED', value: (t) => t.entity.detail.desiredStatus, color: statusColor, dropOrder: 4 },
     {
       header: 'INSTANCE',
       value: (t) =>
         t.entity.detail.containerInstanceArn ? resourceId(t.entity.detail.containerInstanceArn) : '-',
       flexible: true,
     },
-    { header: 'STARTED BY', value: (t) => t.entity.detail.startedBy ?? '-', flexible: true },
-    { header: 'AGE', value: (t) => age(t.entity.detail.startedAt ?? t.entity.detail.createdAt, now) },
-    { header: 'VERSION', value: (t) => String(t.revision) },
+    { header: 'STARTED BY', value: (t) => t.entity.detail.startedBy ?? '-', flexible: true, dropOrder: 2 },
+    {
+      header: 'AGE',
+      value: (t) => age(t.entity.detail.startedAt ?? t.entity.detail.createdAt, now),
+      dropOrder: 3,
+    },
+    { header: 'VERSION', value: (t) => String(t.revision), dropOrder: 1 },
   ];
 }
 
@@ -74,13 +78,13 @@ export function instanceColumns(now: number): Array<Column<VersionedEntity<Store
       value: (i) => (i.entity.detail.agentConnected ? 'connected' : 'disconnected'),
       color: (v) => (v === 'connected' ? undefined : 'red'),
     },
-    { header: 'EC2 INSTANCE', value: (i) => i.entity.detail.ec2InstanceId ?? '-' },
+    { header: 'EC2 INSTANCE', value: (i) => i.entity.detail.ec2InstanceId ?? '-', dropOrder: 4 },
     { header: 'TYPE', value: (i) => attribute(i.entity, 'ecs.instance-type') ?? '-' },
-    { header: 'ZONE', value: (i) => attribute(i.entity, 'ecs.availability-zone') ?? '-' },
-    { header: 'CPU FREE', value: (i) => resource(i.entity, 'CPU') },
-    { header: 'MEM FREE', value: (i) => resource(i.entity, 'MEMORY') },
+    { header: 'ZONE', value: (i) => attribute(i.entity, 'ecs.availability-zone') ?? '-', dropOrder: 3 },
+    { header: 'CPU FREE', value: (i) => resource(i.entity, 'CPU'), dropOrder: 6 },
+    { header: 'MEM FREE', value: (i) => resource(i.entity, 'MEMORY'), dropOrder: 5 },
     { header: 'TASKS', value: (i) => String(i.entity.detail.runningTasksCount ?? '-') },
-    { header: 'AGE', value: (i) => age(i.entity.detail.registeredAt, now) },
-    { header: 'VERSION', value: (i) => String(i.revision) },
+    { header: 'AGE', value: (i) => age(i.entity.detail.registeredAt, now), dropOrder: 2 },
+    { header: 'VERSION', value: (i) => String(i.revision), dropOrder: 1 },
   ];
 }

@@ -9,6 +9,8 @@ export interface Column<T> {
   value: (row: T) => string;
   /** Shrinks first when the terminal is narrow (e.g. long ARNs). */
   flexible?: boolean;
+  /** Left out when shrinking is not enough, lowest first (columns without it always stay). */
+  dropOrder?: number;
   color?: (value: string, row: T) => Color | undefined;
 }
 
@@ -45,52 +47,76 @@ export interface TableOptions {
 }
 
 /**
- * Column widths that fit `width`: flexible columns are shrunk (widest first, never below their
- * header or 12 characters); the rest keep their content width. Pure.
+ * Which columns to show and how wide, to fit `width`: flexible columns are shrunk first (widest
+ * first, never below their header or 12 characters); if that is not enough, droppable columns
+ * are left out, lowest `dropOrder` first. Pure.
  */
-export function columnWidths<T>(rows: T[], columns: Column<T>[], options: TableOptions = {}): number[] {
+export function fitColumns<T>(
+  rows: T[],
+  columns: Column<T>[],
+  options: TableOptions = {},
+): { keep: number[]; widths: number[] } {
   const width = options.width ?? 120;
-  const widths = columns.map((c, i) =>
+  const gap = 2;
+  const natural = columns.map((c, i) =>
     Math.max(c.header.length, options.minWidths?.[i] ?? 0, ...rows.map((r) => c.value(r).length)),
   );
-  const gap = 2;
-  let total = widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1);
-  const flexible = columns.map((c, i) => (c.flexible ? i : -1)).filter((i) => i >= 0);
+  const floorOf = (i: number) =>
+    columns[i]!.flexible ? Math.min(natural[i]!, Math.max(columns[i]!.header.length, 12)) : natural[i]!;
+  const droppable = columns
+    .map((c, i) => ({ i, order: c.dropOrder }))
+    .filter((x): x is { i: number; order: number } => x.order !== undefined)
+    .sort((a, b) => a.order - b.order)
+    .map((x) => x.i);
+  let keep = columns.map((_, i) => i);
+  const minimum = (cols: number[]) => cols.reduce((sum, i) => sum + floorOf(i), 0) + gap * (cols.length - 1);
+  // Leave out droppable columns only while even the shrunk table does not fit.
+  while (minimum(keep) > width && droppable.length > 0) {
+    const drop = droppable.shift()!;
+    keep = keep.filter((i) => i !== drop);
+  }
+  const widths = [...natural];
+  let total = keep.reduce((sum, i) => sum + widths[i]!, 0) + gap * (keep.length - 1);
+  const flexible = keep.filter((i) => columns[i]!.flexible);
   while (total > width && flexible.length > 0) {
     const i = flexible.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
-    const floor = Math.max(columns[i]!.header.length, 12);
-    if (widths[i]! <= floor) {
+    if (widths[i]! <= floorOf(i)) {
       flexible.splice(flexible.indexOf(i), 1);
       continue;
     }
     widths[i]!--;
     total--;
   }
-  return widths;
+  return { keep, widths };
 }
 
-/** Fits columns into `width`: flexible columns are truncated with an ellipsis, the rest keep their width. */
+/** Column widths that fit `width` (see fitColumns), by column index. Pure. */
+export function columnWidths<T>(rows: T[], columns: Column<T>[], options: TableOptions = {}): number[] {
+  return fitColumns(rows, columns, options).widths;
+}
+
+/** Fits columns into `width`: flexible columns are truncated with an ellipsis, droppable ones left out. */
 export function renderTable<T>(rows: T[], columns: Column<T>[], options: TableOptions = {}): string {
-  const widths = columnWidths(rows, columns, options);
-  const gap = 2;
+  const { keep, widths } = fitColumns(rows, columns, options);
+  const gap = ' '.repeat(2);
   const fit = (text: string, w: number) =>
     text.length <= w ? text.padEnd(w) : text.slice(0, Math.max(0, w - 1)) + '…';
   const lines = options.noHeader
     ? []
     : [
-        columns
-          .map((c, i) => paint(fit(c.header, widths[i]!), 'bold', !!options.color))
-          .join(' '.repeat(gap))
+        keep
+          .map((i) => paint(fit(columns[i]!.header, widths[i]!), 'bold', !!options.color))
+          .join(gap)
           .trimEnd(),
       ];
   for (const row of rows) {
     lines.push(
-      columns
-        .map((c, i) => {
-          const cell = c.value(row);
-          return paint(fit(cell, widths[i]!), c.color?.(cell, row), !!options.color);
+      keep
+        .map((i) => {
+          const cell = columns[i]!.value(row);
+          return paint(fit(cell, widths[i]!), columns[i]!.color?.(cell, row), !!options.color);
         })
-        .join(' '.repeat(gap))
+        .join(gap)
         .trimEnd(),
     );
   }

@@ -12,11 +12,20 @@ export function environmentColumns(): Array<Column<EnvironmentView>> {
     { header: 'CLUSTER', value: (e) => clusterOf(e.instanceGroup.cluster), flexible: true },
     { header: 'TASK DEFINITION', value: (e) => taskDefinitionName(e.taskDefinition), flexible: true },
     { header: 'REVISION', value: (e) => String(e.revision) },
-    { header: 'ACTIVE', value: (e) => (e.activeRevision === undefined ? '-' : String(e.activeRevision)) },
-    { header: 'HEALTH', value: (e) => e.health, color: (v) => (v === 'healthy' ? 'green' : 'red') },
+    {
+      header: 'ACTIVE',
+      dropOrder: 1,
+      value: (e) => (e.activeRevision === undefined ? '-' : String(e.activeRevision)),
+    },
+    {
+      header: 'HEALTH',
+      dropOrder: 3,
+      value: (e) => e.health,
+      color: (v) => (v === 'healthy' ? 'green' : 'red'),
+    },
     { header: 'DESIRED', value: (e) => count(e, 'desired') },
     { header: 'UPDATED', value: (e) => count(e, 'updated') },
-    { header: 'AVAILABLE', value: (e) => count(e, 'available') },
+    { header: 'AVAILABLE', dropOrder: 2, value: (e) => count(e, 'available') },
     {
       header: 'FAILED',
       value: (e) => count(e, 'failed'),
@@ -33,9 +42,10 @@ export function deploymentColumns(now: number): Array<Column<DeploymentView>> {
     { header: 'TASK DEFINITION', value: (d) => taskDefinitionName(d.taskDefinition), flexible: true },
     { header: 'UPDATED', value: (d) => (d.counts ? `${d.counts.updated}/${d.counts.desired}` : '-') },
     { header: 'FAILURES', value: (d) => String(d.failures?.length ?? d.failedInstances.length) },
-    { header: 'CREATED', value: (d) => age(d.createdAt, now) },
+    { header: 'CREATED', dropOrder: 1, value: (d) => age(d.createdAt, now) },
     {
       header: 'NOTE',
+      dropOrder: 2,
       value: (d) =>
         d.rollbackOf
           ? `rollback of ${d.rollbackOf}`
