@@ -192,5 +192,16 @@ describe('errors → one line, a hint and the exit code', () => {
     });
     assert.equal(reportError(new StreamGoneError('gone')).exitCode, EXIT.failure);
     assert.equal(reportError(new Error('boom')).exitCode, EXIT.failure);
+    const foreign = reportError(
+      new ApiError(404, 'HttpError', '404 File not found', 'http://h:8000', 'state'),
+    );
+    assert.deepEqual(
+      [foreign.exitCode, foreign.message],
+      [EXIT.failure, 'http://h:8000 answered 404 File not found, not as a Blox API does'],
+    );
+    assert.equal(reportError(new StateApiError(404, 'HttpError', '404 Not Found')).exitCode, EXIT.failure);
+    const notJson = reportError(new SyntaxError('Unexpected token <'));
+    assert.equal(notJson.exitCode, EXIT.failure);
+    assert.match(notJson.hint!, /is --endpoint/);
   });
 });

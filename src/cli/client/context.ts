@@ -1,5 +1,5 @@
-import { StateClient } from '../../sdk/index.js';
-import { reportError, type ApiRole } from './errors.js';
+import { StateApiError, StateClient } from '../../sdk/index.js';
+import { ApiError, reportError, type ApiRole } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, paint, terminalWidth } from './output.js';
 import { SchedulerClient } from './scheduler-client.js';
@@ -51,7 +51,12 @@ export async function runClient(
   try {
     return await body(ctx);
   } catch (err) {
-    const report = reportError(err, ctx.split);
+    // The SDK's errors do not carry the endpoint; this context knows it.
+    const located =
+      err instanceof StateApiError && err.status !== 0
+        ? new ApiError(err.status, err.code, err.message, ctx.stateEndpoint, 'state')
+        : err;
+    const report = reportError(located, ctx.split);
     const color = colorEnabled(process.stderr);
     ctx.printError(`${paint('blox:', 'red', color)} ${report.message}`);
     if (report.hint) ctx.printError(`  ${paint(report.hint, 'dim', color)}`);

@@ -69,6 +69,13 @@ export function reportError(err: unknown, splitEndpoint: Partial<Record<ApiRole,
     };
   }
   if (err instanceof ApiError) {
+    // Not the {code, message} every Blox API answers with: something else listens there.
+    if (err.code === 'HttpError')
+      return {
+        message: `${err.endpoint || 'the server'} answered ${err.message}, not as a Blox API does`,
+        hint: 'is --endpoint (or BLOX_ENDPOINT) the address of `blox up`, `blox state-service` or `blox scheduler`?',
+        exitCode: EXIT.failure,
+      };
     if (err.status === 404 && /^no route /.test(err.message))
       return {
         message: `the API at ${err.endpoint} does not serve ${err.message.replace(/^no route /, '')}`,
@@ -101,6 +108,13 @@ export function reportError(err: unknown, splitEndpoint: Partial<Record<ApiRole,
   if (err instanceof CommandFailure)
     return { message: err.message, ...(err.hint ? { hint: err.hint } : {}), exitCode: err.exitCode };
   if (err instanceof ConfigError) return { message: err.message, exitCode: EXIT.usage };
+  // A 200 that is not JSON: something other than a Blox API answers at that address.
+  if (err instanceof SyntaxError)
+    return {
+      message: `the answer was not the JSON a Blox API sends (${err.message})`,
+      hint: 'is --endpoint (or BLOX_ENDPOINT) the address of `blox up`, `blox state-service` or `blox scheduler`?',
+      exitCode: EXIT.failure,
+    };
   return { message: errorMessage(err), exitCode: EXIT.failure };
 }
 
