@@ -9,14 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { createEcsClient } from '../src/aws/clients.js';
 import { silentLogger } from '../src/core/logger.js';
-import { startScheduler } from '../src/scheduler/daemon/scheduler.js';
-import { createHttpApp } from '../src/server/app.js';
-import { inProcessClusterSource } from '../src/server/in-process-source.js';
-import { startStateService } from '../src/state/service.js';
+import { composeBlox } from '../src/cli/up/compose.js';
 import { openStore } from '../src/store/open.js';
-
-/** The title `blox up` gives its app (src/cli/commands/up.ts), so docs/api.md matches /openapi.json. */
-const TITLE = 'Blox API (cluster state service + daemon scheduler)';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- OpenAPI documents are read as loose JSON */
 type Json = any;
@@ -29,27 +23,20 @@ export async function buildOpenApiDocument(): Promise<Json> {
   const dir = await mkdtemp(join(tmpdir(), 'blox-api-docs-'));
   const store = await openStore({ backend: 'sqlite', dataDir: dir });
   try {
-    const state = await startStateService({ store, createApp: false });
-    // No environment exists, so the scheduler never calls ECS: the endpoint is a closed port.
+    // No environment exists and nothing is ingested or reconciled, so nothing calls ECS: the
+    // endpoint is a closed port.
     const ecs = createEcsClient({
       endpoint: 'http://127.0.0.1:9',
       region: 'us-east-1',
       credentials: { accessKeyId: 'docs', secretAccessKey: 'docs' },
     });
-    const scheduler = await startScheduler({ store, source: inProcessClusterSource(state.index), ecs });
-    const app = await createHttpApp({
-      logger: silentLogger,
-      registry: state.registry,
-      plugins: [state.routes, scheduler.routes],
-      title: TITLE,
-    });
+    const blox = await composeBlox({ store, logger: silentLogger, ecs });
+    const { app } = blox;
     try {
       await app.ready();
       return JSON.parse(JSON.stringify(app.swagger()));
     } finally {
-      await app.close();
-      await scheduler.stop();
-      await state.close();
+      await blox.close();
       ecs.destroy();
     }
   } finally {

@@ -43,7 +43,7 @@ function table(settings: readonly SettingSpec[]): string[] {
     const env = s.env ? `\`${s.env}\`` : '—';
     const def = s.default === undefined ? (s.required ? 'required' : '—') : `\`${formatDefault(s)}\``;
     const choices = s.choices ? ` One of: ${s.choices.map((c) => `\`${c}\``).join(', ')}.` : '';
-    rows.push(`| ${flag} | ${env} | \`${s.key}\` | ${def} | ${escape(s.description)}${choices} |`);
+    rows.push(`| ${escape(flag)} | ${env} | \`${s.key}\` | ${def} | ${escape(s.description)}${choices} |`);
   }
   return rows;
 }

@@ -19,7 +19,13 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other parser error (unknown flag, missing argument) is a
+      // usage error, exit 2, as docs/cli.md documents.
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? 0
+        : 2;
+    }
     if (err instanceof BloxError) {
       console.error(`blox: ${err.message}`);
       return 2;

@@ -3,13 +3,10 @@ import { createEcsClient, createSqsClient, type AwsClientOptions } from '../../a
 import { parseAddress } from '../../core/config/index.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { startLocalAws, type LocalAws } from '../../local/index.js';
-import { startScheduler } from '../../scheduler/daemon/scheduler.js';
-import { createHttpApp } from '../../server/app.js';
-import { inProcessClusterSource } from '../../server/in-process-source.js';
-import { startStateService } from '../../state/service.js';
 import { openStore, type StoreOptions } from '../../store/open.js';
 import { defineCommand } from '../command.js';
 import { upSettings } from '../up-settings.js';
+import { composeBlox } from '../up/compose.js';
 import { seedDemo } from '../up/demo.js';
 import { printBanner } from '../up/banner.js';
 
@@ -73,30 +70,15 @@ export const upCommand = defineCommand({
       const store = await openStore(storeOptions, logger);
       closers.push(() => store.close());
 
-      const ecs = createEcsClient(aws);
-      const state = await startStateService({
+      const blox = await composeBlox({
         store,
         logger,
-        createApp: false,
-        ingest: { sqs: createSqsClient(aws), options: { queue: config.queue } },
-        reconcile: { ecs, options: { intervalMs: config.reconcileInterval } },
+        ecs: createEcsClient(aws),
+        ingest: { sqs: createSqsClient(aws), queue: config.queue },
+        reconcileIntervalMs: config.reconcileInterval,
       });
-      closers.push(() => state.close());
-      const scheduler = await startScheduler({
-        store,
-        source: inProcessClusterSource(state.index),
-        ecs,
-        logger,
-      });
-      closers.push(() => scheduler.stop());
-      const app = await createHttpApp({
-        logger,
-        registry: state.registry,
-        plugins: [state.routes, scheduler.routes],
-        readiness: { ...state.readiness, ...scheduler.readiness },
-        title: 'Blox API (cluster state service + daemon scheduler)',
-      });
-      closers.push(() => app.close());
+      closers.push(() => blox.close());
+      const { app, state } = blox;
       await state.ready;
       try {
         await app.listen({ host: address.host, port: address.port });
