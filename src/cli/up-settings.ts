@@ -108,4 +108,12 @@ export const upSettings = defineSettings([
     default: 300_000,
     description: 'Time between reconcile passes against the ECS API.',
   },
+  {
+    key: 'retention',
+    flag: 'retention',
+    env: 'BLOX_RETENTION',
+    type: 'duration',
+    default: 3_600_000,
+    description: 'How long STOPPED tasks and INACTIVE instances are kept before they are removed.',
+  },
 ] as const);

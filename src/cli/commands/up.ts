@@ -76,6 +76,7 @@ export const upCommand = defineCommand({
         ecs: createEcsClient(aws),
         ingest: { sqs: createSqsClient(aws), queue: config.queue },
         reconcileIntervalMs: config.reconcileInterval,
+        retentionMs: config.retention,
       });
       closers.push(() => blox.close());
       const { app, state } = blox;

@@ -19,6 +19,8 @@ export interface ComposeOptions {
   ingest?: { sqs: SQSClient; queue: string };
   /** Reconcile against ECS at this interval (omit for no reconcile). */
   reconcileIntervalMs?: number;
+  /** Sweep STOPPED tasks and INACTIVE instances after this long (omit for no sweep). */
+  retentionMs?: number;
 }
 
 export interface ComposedBlox {
@@ -45,6 +47,7 @@ export async function composeBlox(options: ComposeOptions): Promise<ComposedBlox
     ...(options.reconcileIntervalMs !== undefined
       ? { reconcile: { ecs: options.ecs, options: { intervalMs: options.reconcileIntervalMs } } }
       : {}),
+    ...(options.retentionMs !== undefined ? { retention: { retentionMs: options.retentionMs } } : {}),
   });
   let scheduler: RunningScheduler | undefined;
   let app: FastifyInstance | undefined;
