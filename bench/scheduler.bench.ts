@@ -9,6 +9,7 @@
  * docs/benchmarks.md. Every figure is the median of >= 3 runs with min and max.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { prepareCluster } from '../src/scheduler/daemon/cluster-view.js';
 import { compileFilter } from '../src/scheduler/daemon/filter.js';
@@ -33,6 +34,7 @@ const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/bench';
 const TD = (env: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/daemon-${env}:1`;
 
 function plannerBench() {
+  const loadStart = loadavg()[0]!;
   const N = 10_000;
   const E = 100;
   const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -135,14 +137,17 @@ function plannerBench() {
     targetMs: 50,
     met: median(planOnly).median <= 50,
     runs,
+    loadAverage: { start: loadStart, end: loadavg()[0]! },
   };
   console.log(JSON.stringify(results.planner));
 }
 
 async function fleetBench() {
+  const loadStart = loadavg()[0]!;
   const N = 1000;
   const startDelayMs = 1000;
   const join: number[] = [];
+  const seen: number[] = [];
   const joinDup: number[] = [];
   const rolling: number[] = [];
   const rollingMax: number[] = [];
@@ -177,11 +182,18 @@ async function fleetBench() {
       const dupBefore = stack.timeline.duplicates.length;
       const t0 = performance.now();
       stack.aws.ecs.fleet.scale('bench', N);
-      await waitFor('every instance runs its daemon task', () => stack.timeline.running(env.group) === N, {
-        timeoutMs: 120_000,
-        intervalMs: 10,
-      });
+      let seenAt = 0;
+      await waitFor(
+        'every instance runs its daemon task',
+        () => {
+          if (!seenAt && stack.scheduler.informer.instances(cluster).length >= N)
+            seenAt = performance.now() - t0;
+          return stack.timeline.running(env.group) === N;
+        },
+        { timeoutMs: 120_000, intervalMs: 10 },
+      );
       join.push(performance.now() - t0);
+      seen.push(seenAt);
       joinDup.push(stack.timeline.duplicates.length - dupBefore);
 
       const td2 = await registerTaskDefinition(stack.ecs, 'daemon');
@@ -226,10 +238,14 @@ async function fleetBench() {
     boundMs,
     timeMs: j,
     ratio: Math.round((j.median / boundMs) * 100) / 100,
+    stateSeenAllMs: median(seen),
+    schedulerShareMs: median(join.map((t, i) => t - seen[i]!)),
+    schedulerRatio: Math.round((median(join.map((t, i) => t - seen[i]!)).median / boundMs) * 100) / 100,
     target: '<= 1.2 x bound',
     met: j.median <= 1.2 * boundMs,
     duplicates: Math.max(...joinDup),
     runs: RUNS,
+    loadAverage: { start: loadStart, end: loadavg()[0]! },
   };
   // Rolling: N StopTask + ceil(N/10) StartTask calls through the same bucket.
   const rollingCalls = N + calls;
@@ -268,7 +284,7 @@ function section(): string {
       `| cluster view build (indexing ${p.tasks.toLocaleString('en')} tasks; once per cluster change, shared by all environments) | ${f(p.prepareMs, 1)} |`,
       `| full pass on an empty cluster state (every start planned) | ${f(p.freshPassMs, 1)} |`,
       '',
-      `Target ≤ ${p.targetMs} ms per full pass: **${p.met ? 'met' : 'not met'}**. The view is built once per cluster change and shared by all environments of the cluster.`,
+      `Target ≤ ${p.targetMs} ms per full pass: **${p.met ? 'met' : 'not met'}** (1-minute load average ${p.loadAverage?.start?.toFixed(1)} → ${p.loadAverage?.end?.toFixed(1)} on 2 cores shared with other work). The view is built once per cluster change and shared by all environments of the cluster.`,
       '',
     );
   const j = results.join as Record<string, any> | undefined;
@@ -278,7 +294,8 @@ function section(): string {
       '',
       `- time until every instance runs its daemon task: ${f(j.timeMs)} ms;`,
       `- bound from ECS limits: ${j.startTaskCalls} StartTask calls of 10 instances fit in the modify bucket's burst of 100 (0 ms of throttling) + ${j.taskStartDelayMs} ms start delay = ${j.boundMs} ms; ratio ${j.ratio}× (target ≤ 1.2×): **${j.met ? 'met' : 'not met'}**;`,
-      `- duplicate daemon tasks on an instance at any moment: ${j.duplicates}. (v0.3: 10.35 s, set by its 10 s polling tick.)`,
+      `- where the time goes: the 1,000 registrations reach the scheduler's cache through the event pipeline (emulator → SQS → ingest → store → index) after ${f(j.stateSeenAllMs)} ms; from then until every task runs (planning, intents, StartTask, start delay) takes ${f(j.schedulerShareMs)} ms = ${j.schedulerRatio}× the bound (${j.schedulerRatio <= 1.2 ? 'within' : 'above'} 1.2×); the rest is the state service ingesting 1,000 events;`,
+      `- duplicate daemon tasks on an instance at any moment: ${j.duplicates}. (v0.3: 10.35 s, set by its 10 s polling tick.) Load average ${j.loadAverage?.start?.toFixed(1)} → ${j.loadAverage?.end?.toFixed(1)}: other benchmarks shared the 2 cores, hence the spread.`,
       '',
     );
   const r = results.rolling as Record<string, any> | undefined;

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BloxError } from '../../core/errors.js';
 import type { Compare, KeyValue, Store, TxnOp } from '../../store/types.js';
-import { transition } from './lifecycle.js';
 import type { Deployment, EnvironmentRecord, Revision } from './model.js';
 
 /**
@@ -244,16 +243,6 @@ export class EnvironmentRepository {
       compare: fence ? [fence] : [],
       success: [{ type: 'delete', key: `${TOMBSTONES}${t.name}:${t.uid}` }],
     });
-  }
-
-  /** Moves a deployment through the state machine inside an environment CAS (used by the leader). */
-  static apply(
-    d: Deployment,
-    to: Deployment['state'],
-    at: string,
-    extra: { reason?: string } = {},
-  ): Deployment {
-    return transition(d, to, at, extra);
   }
 
   private async page<T>(

@@ -12,7 +12,6 @@ import { schedulerRoutes } from './api/routes.js';
 import { DaemonController } from './controller.js';
 import { ecsChecks } from './ecs-checks.js';
 import { compileFilter } from './filter.js';
-import { targetOf } from './lifecycle.js';
 import { environmentGroup, type EnvironmentRecord, type Revision, type StatusCounts } from './model.js';
 import { planPrepared, type Plan } from './planner.js';
 import { prepareCluster } from './cluster-view.js';
@@ -111,13 +110,13 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       informer.instances(env.clusterArn),
       informer.tasks(env.clusterArn),
     );
-    const { mode } = targetOf(env, undefined, undefined);
+    // Counts only: 'inactive' plans no actions, whatever the environment's deployment state.
     const p = planPrepared(
       {
         name: env.name,
         group: environmentGroup(env),
         clusterArn: env.clusterArn,
-        mode: mode === 'inactive' ? 'inactive' : 'steady',
+        mode: 'inactive',
         revision: revision.revision,
         taskDefinition: revision.taskDefinition,
         filter: compileFilter(revision.instanceFilter),
