@@ -402,6 +402,11 @@ export class DaemonController {
       this.fence ? { fence: this.fence } : {},
     );
     if (result !== undefined) this.lastCountsWrite.set(deployment.id, Date.now());
+    if (result === 'changed') {
+      // The deployment ended (or started): its per-deployment bookkeeping is done with.
+      this.lastCountsWrite.delete(deployment.id);
+      this.maxUnavailable.delete(deployment.id);
+    }
     if (result === 'changed')
       this.logger.info({ env: env.name, deployment: deployment.id }, 'deployment state changed');
     return (result as 'same' | 'changed' | undefined) ?? 'same';
