@@ -103,6 +103,8 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
           get50: [] as number[],
           get99: [] as number[],
           page99: [] as number[],
+          page50: [] as number[],
+          list50: [] as number[],
           list99: [] as number[],
           rss: [] as number[],
           rps: [] as number[],
@@ -135,6 +137,8 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
             runs.get99.push(get.latency.p99);
             runs.rps.push(get.requests.average);
             runs.page99.push(page.latency.p99);
+            runs.page50.push(page.latency.p50);
+            runs.list50.push(list.latency.p50);
             runs.list99.push(list.latency.p99);
             runs.rss.push(await server.call<number>('rssMb'));
           } finally {
@@ -167,10 +171,24 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
         figures.add({ ...common, name: 'get throughput', unit: 'req/s', better: 'higher', runs: runs.rps });
         figures.add({
           ...common,
+          name: 'filtered page of 100 p50',
+          unit: 'ms',
+          better: 'lower',
+          runs: runs.page50,
+        });
+        figures.add({
+          ...common,
           name: 'filtered page of 100 p99',
           unit: 'ms',
           better: 'lower',
           runs: runs.page99,
+        });
+        figures.add({
+          ...common,
+          name: 'unpaginated filtered list p50',
+          unit: 'ms',
+          better: 'lower',
+          runs: runs.list50,
         });
         figures.add({
           ...common,

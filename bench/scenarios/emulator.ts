@@ -27,12 +27,14 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
     const ecs = createEcsClient({ endpoint, region, credentials: creds });
     try {
       // SQS: receive + delete batches with 8 pollers until n messages are gone.
-      const n = ctx.quick ? 1500 : 30_000;
+      const n = ctx.quick ? 1500 : 20_000;
       const rates: number[] = [];
       const load0 = load()[0];
       for (let r = 0; r < ctx.runs; r++) {
         await emu.call('fillRaw', { n });
         let received = 0;
+        let deleted = 0;
+        let done = 0;
         const t0 = performance.now();
         await Promise.all(
           Array.from({ length: 8 }, async () => {
@@ -53,10 +55,13 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
                     Entries: messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
                   }),
                 );
+              deleted += messages.length;
+              // every message gone: later polls of the empty queue only wait out their long poll
+              if (deleted >= n && done === 0) done = performance.now();
             }
           }),
         );
-        rates.push((n * 1000) / (performance.now() - t0));
+        rates.push((n * 1000) / (done - t0));
       }
       figures.add({
         name: 'SQS Receive(10) + DeleteMessageBatch(10)',

@@ -23,6 +23,8 @@ const POLLERS = 16;
 async function sqsOnly(emu: ChildHandle, sqs: SQSClient, queueUrl: string, n: number): Promise<number> {
   await emu.call('fillRaw', { n });
   let received = 0;
+  let deleted = 0;
+  let done = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: POLLERS }, async () => {
@@ -39,10 +41,13 @@ async function sqsOnly(emu: ChildHandle, sqs: SQSClient, queueUrl: string, n: nu
               Entries: messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
             }),
           );
+        deleted += messages.length;
+        // every message gone: later polls of the empty queue only wait out their long poll
+        if (deleted >= n && done === 0) done = performance.now();
       }
     }),
   );
-  return (n * 1000) / (performance.now() - t0);
+  return (n * 1000) / (done - t0);
 }
 
 /** One throughput run: n events queued first, then the time until every task is visible in the index. */

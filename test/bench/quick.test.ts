@@ -117,7 +117,7 @@ test('growth rows show per-entity cost relative to the smallest size', () => {
 
 test(
   'npm run bench -- --quick --out <dir> writes the JSON and markdown report with every scenario',
-  { timeout: 600_000 },
+  { timeout: 900_000 },
   async () => {
     const dir = await tempDir('blox-bench-quick-');
     try {
