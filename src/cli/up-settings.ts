@@ -1,4 +1,6 @@
 import { defineSettings } from '../core/config/index.js';
+import { awsSettings } from '../aws/settings.js';
+import { storeSettings } from '../store/settings.js';
 
 /**
  * Settings of `blox up`: the whole system in one process. With no AWS configuration it starts
@@ -14,25 +16,6 @@ export const upSettings = defineSettings([
     default: '127.0.0.1:2000',
     placeholder: '<host:port>',
     description: 'Listen address of the one API port serving the state service and the scheduler routes.',
-  },
-  {
-    key: 'dataDir',
-    flag: 'data-dir',
-    env: 'BLOX_DATA_DIR',
-    type: 'string',
-    default: './.blox',
-    placeholder: '<dir>',
-    description:
-      'Directory of the embedded store (and of the local emulator snapshot, so a restart resumes).',
-  },
-  {
-    key: 'etcdEndpoints',
-    flag: 'etcd-endpoint',
-    env: 'BLOX_ETCD_ENDPOINTS',
-    type: 'list',
-    default: [],
-    placeholder: '<host:port>',
-    description: 'Use etcd at these endpoints instead of the embedded store (repeatable).',
   },
   {
     key: 'localAws',
@@ -53,23 +36,6 @@ export const upSettings = defineSettings([
     max: 65535,
     default: 4566,
     description: 'Port of the local AWS emulator (0 picks a free one).',
-  },
-  {
-    key: 'awsEndpoint',
-    flag: 'aws-endpoint',
-    env: 'BLOX_AWS_ENDPOINT',
-    type: 'string',
-    placeholder: '<url>',
-    description:
-      'AWS endpoint URL for ECS and SQS (an external emulator); default AWS_ENDPOINT_URL or real AWS.',
-  },
-  {
-    key: 'awsRegion',
-    flag: 'aws-region',
-    env: 'BLOX_AWS_REGION',
-    type: 'string',
-    placeholder: '<region>',
-    description: 'AWS Region; default AWS_REGION / the profile, or us-east-1 with the local emulator.',
   },
   {
     key: 'queue',
@@ -116,4 +82,6 @@ export const upSettings = defineSettings([
     default: 3_600_000,
     description: 'How long STOPPED tasks and INACTIVE instances are kept before they are removed.',
   },
+  ...storeSettings,
+  ...awsSettings,
 ] as const);

@@ -1,4 +1,6 @@
 import { defineSettings } from '../core/config/index.js';
+import { awsSettings } from '../aws/settings.js';
+import { storeSettings } from '../store/settings.js';
 
 /**
  * Settings of `blox scheduler`. The first three are Blox v0.3's flags (`--bind`,
@@ -30,49 +32,6 @@ export const schedulerSettings = defineSettings([
         : undefined,
   },
   {
-    key: 'etcdEndpoints',
-    flag: 'etcd-endpoint',
-    env: 'BLOX_ETCD_ENDPOINTS',
-    type: 'list',
-    default: [],
-    placeholder: '<host:port>',
-    description:
-      'etcd client endpoint (repeatable, or comma-separated). Replicas on one etcd elect one leader; the others serve the API.',
-  },
-  {
-    key: 'store',
-    flag: 'store',
-    env: 'BLOX_STORE',
-    type: 'enum',
-    choices: ['sqlite', 'etcd'],
-    description:
-      'Store backend; default etcd when --etcd-endpoint is given, otherwise the embedded SQLite store.',
-  },
-  {
-    key: 'dataDir',
-    flag: 'data-dir',
-    env: 'BLOX_DATA_DIR',
-    type: 'string',
-    default: './.blox',
-    placeholder: '<dir>',
-    description: 'Directory of the embedded (SQLite) store.',
-  },
-  {
-    key: 'awsEndpoint',
-    flag: 'aws-endpoint',
-    type: 'string',
-    placeholder: '<url>',
-    description:
-      'ECS endpoint URL (e.g. the local emulator); default: ECS_ENDPOINT, AWS_ENDPOINT_URL or AWS.',
-  },
-  {
-    key: 'awsRegion',
-    flag: 'region',
-    type: 'string',
-    placeholder: '<region>',
-    description: 'AWS region; default: AWS_REGION or the profile.',
-  },
-  {
     key: 'identity',
     flag: 'identity',
     env: 'BLOX_SCHEDULER_IDENTITY',
@@ -99,4 +58,6 @@ export const schedulerSettings = defineSettings([
     default: '10s',
     description: 'Periodic full reconcile of every environment (events trigger reconciles in between).',
   },
+  ...storeSettings,
+  ...awsSettings,
 ] as const);

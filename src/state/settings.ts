@@ -1,4 +1,6 @@
 import { defineSettings } from '../core/config/index.js';
+import { awsSettings } from '../aws/settings.js';
+import { storeSettings } from '../store/settings.js';
 
 /**
  * Settings of `blox state-service`. The first three are Blox v0.3's flags (`--bind`,
@@ -17,15 +19,6 @@ export const stateServiceSettings = defineSettings([
     description: 'Listen address of the HTTP API.',
   },
   {
-    key: 'etcdEndpoints',
-    flag: 'etcd-endpoint',
-    env: 'BLOX_ETCD_ENDPOINTS',
-    type: 'list',
-    default: [],
-    placeholder: '<host:port>',
-    description: 'etcd client endpoint (repeatable, or comma-separated). Giving one selects the etcd store.',
-  },
-  {
     key: 'queue',
     flag: 'queue',
     env: 'BLOX_QUEUE',
@@ -39,39 +32,6 @@ export const stateServiceSettings = defineSettings([
         : typeof v === 'string' && v.trim().replace(/^sqs:\/\//, '') === ''
           ? 'give the queue name, e.g. blox_queue or sqs://blox_queue'
           : undefined,
-  },
-  {
-    key: 'store',
-    flag: 'store',
-    env: 'BLOX_STORE',
-    type: 'enum',
-    choices: ['sqlite', 'etcd'],
-    description:
-      'Store backend; default etcd when --etcd-endpoint is given, otherwise the embedded SQLite store.',
-  },
-  {
-    key: 'dataDir',
-    flag: 'data-dir',
-    env: 'BLOX_DATA_DIR',
-    type: 'string',
-    default: './.blox',
-    placeholder: '<dir>',
-    description: 'Directory of the embedded (SQLite) store.',
-  },
-  {
-    key: 'awsEndpoint',
-    flag: 'aws-endpoint',
-    type: 'string',
-    placeholder: '<url>',
-    description:
-      'AWS endpoint URL for ECS and SQS (e.g. the local emulator); default: AWS_ENDPOINT_URL or AWS.',
-  },
-  {
-    key: 'awsRegion',
-    flag: 'region',
-    type: 'string',
-    placeholder: '<region>',
-    description: 'AWS region; default: AWS_REGION or the profile.',
   },
   {
     key: 'ingestPollers',
@@ -195,4 +155,6 @@ export const stateServiceSettings = defineSettings([
     default: 10_000,
     description: 'Unsent lines after which a slow stream client is disconnected with an error line.',
   },
+  ...storeSettings,
+  ...awsSettings,
 ] as const);

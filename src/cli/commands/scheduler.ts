@@ -5,7 +5,9 @@ import { remoteStateSource, stateEndpointUrl } from '../../scheduler/framework/r
 import { startScheduler } from '../../scheduler/daemon/scheduler.js';
 import { schedulerSettings } from '../../scheduler/settings.js';
 import { createHttpApp, createMetricsRegistry } from '../../server/app.js';
-import { openStore, type StoreOptions } from '../../store/open.js';
+import { openStore } from '../../store/open.js';
+import { storeOptionsFromSettings } from '../../store/settings.js';
+import { awsOptionsFromSettings } from '../../aws/settings.js';
 import { VERSION } from '../version.js';
 import { defineCommand } from '../command.js';
 
@@ -21,24 +23,10 @@ export const schedulerCommand = defineCommand({
   settings: schedulerSettings,
   async run(config, { logger, stopSignal }) {
     const address = parseAddress(config.bind)!;
-    const backend = config.store ?? (config.etcdEndpoints.length > 0 ? 'etcd' : 'sqlite');
-    if (backend === 'etcd' && config.etcdEndpoints.length === 0)
-      throw new ConfigError(
-        '--store etcd needs at least one --etcd-endpoint host:port (or BLOX_ETCD_ENDPOINTS)',
-      );
-    const storeOptions: StoreOptions =
-      backend === 'etcd'
-        ? {
-            backend: 'etcd',
-            endpoints: config.etcdEndpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`)),
-          }
-        : { backend: 'sqlite', dataDir: config.dataDir };
+    const storeOptions = storeOptionsFromSettings(config);
+    const backend = storeOptions.backend;
     const store = await openStore(storeOptions, logger);
-    const endpoint = config.awsEndpoint ?? process.env.ECS_ENDPOINT;
-    const ecs = createEcsClient({
-      ...(endpoint ? { endpoint } : {}),
-      ...(config.awsRegion ? { region: config.awsRegion } : {}),
-    });
+    const ecs = createEcsClient(awsOptionsFromSettings(config, process.env.ECS_ENDPOINT));
     const scheduler = await startScheduler({
       store,
       source: remoteStateSource({ endpoint: stateEndpointUrl(config.cssEndpoint!) }),

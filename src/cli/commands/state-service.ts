@@ -3,7 +3,9 @@ import { parseAddress } from '../../core/config/index.js';
 import { ConfigError } from '../../core/errors.js';
 import { startStateService } from '../../state/service.js';
 import { stateServiceSettings } from '../../state/settings.js';
-import { openStore, type StoreOptions } from '../../store/open.js';
+import { openStore } from '../../store/open.js';
+import { storeOptionsFromSettings } from '../../store/settings.js';
+import { awsOptionsFromSettings } from '../../aws/settings.js';
 import { defineCommand } from '../command.js';
 
 /** `blox state-service`: Blox v0.3's cluster-state-service command line, plus Blox's own settings. */
@@ -14,28 +16,13 @@ export const stateServiceCommand = defineCommand({
   settings: stateServiceSettings,
   async run(config, { logger, stopSignal }) {
     const address = parseAddress(config.bind)!;
-    const backend = config.store ?? (config.etcdEndpoints.length > 0 ? 'etcd' : 'sqlite');
-    if (backend === 'etcd' && config.etcdEndpoints.length === 0)
-      throw new ConfigError(
-        '--store etcd needs at least one --etcd-endpoint host:port (or BLOX_ETCD_ENDPOINTS)',
-      );
-    const compaction = {
+    const storeOptions = storeOptionsFromSettings(config, {
       retainRevisions: config.compactionRetainRevisions,
       retainMs: config.compactionRetain,
-    };
-    const storeOptions: StoreOptions =
-      backend === 'etcd'
-        ? {
-            backend: 'etcd',
-            endpoints: config.etcdEndpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`)),
-            compaction,
-          }
-        : { backend: 'sqlite', dataDir: config.dataDir, compaction };
+    });
+    const backend = storeOptions.backend;
     const store = await openStore(storeOptions, logger);
-    const aws = {
-      ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
-      ...(config.awsRegion ? { region: config.awsRegion } : {}),
-    };
+    const aws = awsOptionsFromSettings(config);
     const service = await startStateService({
       store,
       ownsStore: true,

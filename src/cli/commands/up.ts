@@ -3,7 +3,9 @@ import { createEcsClient, createSqsClient, type AwsClientOptions } from '../../a
 import { parseAddress } from '../../core/config/index.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { startLocalAws, type LocalAws } from '../../local/index.js';
-import { openStore, type StoreOptions } from '../../store/open.js';
+import { openStore } from '../../store/open.js';
+import { storeOptionsFromSettings } from '../../store/settings.js';
+import { awsOptionsFromSettings } from '../../aws/settings.js';
 import { defineCommand } from '../command.js';
 import { upSettings } from '../up-settings.js';
 import { composeBlox } from '../up/compose.js';
@@ -54,19 +56,10 @@ export const upCommand = defineCommand({
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         };
       } else {
-        aws = {
-          ...(externalEndpoint ? { endpoint: externalEndpoint } : {}),
-          ...(config.awsRegion ? { region: config.awsRegion } : {}),
-        };
+        aws = awsOptionsFromSettings(config, externalEndpoint);
       }
 
-      const storeOptions: StoreOptions =
-        config.etcdEndpoints.length > 0
-          ? {
-              backend: 'etcd',
-              endpoints: config.etcdEndpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`)),
-            }
-          : { backend: 'sqlite', dataDir: config.dataDir };
+      const storeOptions = storeOptionsFromSettings(config);
       const store = await openStore(storeOptions, logger);
       closers.push(() => store.close());
 
