@@ -10,7 +10,7 @@ import type { EntityUpdate } from '../../core/ecs/validate.js';
 import { errorMessage } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { KeyValue, Store } from '../../store/types.js';
-import { commitGuarded, type KeyPlan } from '../writer/guarded-commit.js';
+import { commitGuarded, deleteIfUnchanged, type KeyPlan } from '../writer/guarded-commit.js';
 import { writeEntityUpdates } from '../writer/entity-writer.js';
 import { DESCRIBE_BATCH, EcsSource } from './ecs-source.js';
 import { createReconcileMetrics, type ReconcileMetrics } from './metrics.js';
@@ -387,14 +387,7 @@ class ReconcileLoop implements Reconciler {
         };
         if (!removalDecision(candidate, listedIds, start).remove) continue;
         known.set(kv.key, kv);
-        plans.push({
-          key: kv.key,
-          // Delete only the copy we judged; if anyone wrote it since, it stays.
-          decide: (cur) =>
-            cur?.modRevision === kv.modRevision
-              ? { outcome: true, write: { type: 'delete' } }
-              : { outcome: false },
-        });
+        plans.push(deleteIfUnchanged(kv));
       }
       if (plans.length > 0) {
         const res = await commitGuarded(this.deps.store, plans, { known });

@@ -6,7 +6,7 @@ import type { EntityKind } from '../../core/ecs/entities.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { KeyValue, Store } from '../../store/types.js';
-import { commitGuarded, type KeyPlan } from '../writer/guarded-commit.js';
+import { commitGuarded, deleteIfUnchanged, type KeyPlan } from '../writer/guarded-commit.js';
 
 /**
  * Retention: STOPPED tasks and INACTIVE container instances are removed once they have been
@@ -88,13 +88,7 @@ export async function sweepExpired(
         const entity = parseStoredEntity(kv.value);
         if (!entity || !isExpired(entity, nowMs, retentionMs)) continue;
         known.set(kv.key, kv);
-        plans.push({
-          key: kv.key,
-          decide: (cur) =>
-            cur?.modRevision === kv.modRevision
-              ? { outcome: true, write: { type: 'delete' } }
-              : { outcome: false },
-        });
+        plans.push(deleteIfUnchanged(kv));
       }
       if (plans.length > 0) {
         const res = await commitGuarded(store, plans, { known });

@@ -27,6 +27,20 @@ export interface KeyPlan<O> {
   decide(current: KeyValue | undefined): KeyDecision<O>;
 }
 
+/**
+ * Plan to delete a key only if it still is the copy that was judged (same modRevision): a copy
+ * written by anyone since then stays. Outcome true when deleted. Used by reconcile and retention.
+ */
+export function deleteIfUnchanged(judged: Pick<KeyValue, 'key' | 'modRevision'>): KeyPlan<boolean> {
+  return {
+    key: judged.key,
+    decide: (current) =>
+      current?.modRevision === judged.modRevision
+        ? { outcome: true, write: { type: 'delete' } }
+        : { outcome: false },
+  };
+}
+
 export interface GuardedResult<O> {
   /** One outcome per plan, in order. */
   outcomes: O[];
