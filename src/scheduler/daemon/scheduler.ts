@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { FastifyPluginAsync } from 'fastify';
+import { Registry } from 'prom-client';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/types.js';
-import { EcsActuator } from '../framework/actuator.js';
-import { ClusterInformer } from '../framework/informer.js';
+import type { EcsActuator } from '../framework/actuator.js';
+import type { ClusterInformer } from '../framework/informer.js';
 import { IntentLog } from '../framework/intents.js';
 import { Leadership } from '../framework/leader.js';
 import type { ClusterStateSource } from '../framework/source.js';
@@ -16,6 +17,12 @@ import { environmentGroup, type EnvironmentRecord, type Revision, type StatusCou
 import { planPrepared, type Plan } from './planner.js';
 import { prepareCluster } from './cluster-view.js';
 import { EnvironmentRepository, SCHEDULER_PREFIX } from './repository.js';
+import {
+  ObservedActuator,
+  PlanTimingInformer,
+  SchedulerMetrics,
+  type EnvironmentSummary,
+} from './metrics.js';
 import { EnvironmentService } from './service.js';
 
 export interface SchedulerOptions {
@@ -39,6 +46,11 @@ export interface SchedulerOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   onPlan?: (environment: string, plan: Plan) => void;
+  /**
+   * The process's metrics registry (the one its /metrics serves): the scheduler's metrics are
+   * registered there under `blox_scheduler_`. Default: a registry of its own (`scheduler.registry`).
+   */
+  registry?: Registry;
 }
 
 export interface RunningScheduler {
@@ -49,6 +61,9 @@ export interface RunningScheduler {
   readonly service: EnvironmentService;
   readonly actuator: EcsActuator;
   isLeader(): boolean;
+  /** Where the scheduler's metrics are (options.registry, or its own). */
+  readonly registry: Registry;
+  readonly metrics: SchedulerMetrics;
   /** Resolves once the informer has its first list (the API answers before that). */
   readonly synced: Promise<void>;
   stop(): Promise<void>;
@@ -64,13 +79,25 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   const identity = options.identity ?? `${hostname()}:${process.pid}`;
   const repo = new EnvironmentRepository(options.store);
   const service = new EnvironmentService(repo, ecsChecks(options.ecs));
-  const informer = new ClusterInformer(options.source, { logger });
-  const actuator = new EcsActuator({
-    ecs: options.ecs,
+  const registry = options.registry ?? new Registry();
+  // Created before the parts it observes: its sources are only read at scrape time.
+  const metrics: SchedulerMetrics = new SchedulerMetrics(registry, {
+    isLeader: () => leadership.isLeader,
+    environments: async () => summaries(repo),
+    groupOf: (cluster, task): string | undefined => informer.task(cluster, task)?.group,
+    throttled: () => actuator.stats.throttled,
     logger,
-    identity,
-    ...(options.modifyRate ? { modifyRate: options.modifyRate } : {}),
   });
+  const informer: ClusterInformer = new PlanTimingInformer(options.source, { logger }, metrics);
+  const actuator: EcsActuator = new ObservedActuator(
+    {
+      ecs: options.ecs,
+      logger,
+      identity,
+      ...(options.modifyRate ? { modifyRate: options.modifyRate } : {}),
+    },
+    metrics,
+  );
   const intents = new IntentLog(options.store, `${SCHEDULER_PREFIX}intents/`);
   const controller = new DaemonController({
     store: options.store,
@@ -83,7 +110,10 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     ...(options.intentTtlMs !== undefined ? { intentTtlMs: options.intentTtlMs } : {}),
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
-    ...(options.onPlan ? { onPlan: options.onPlan } : {}),
+    onPlan: (environment, plan) => {
+      metrics.observePlan(environment, plan);
+      options.onPlan?.(environment, plan);
+    },
   });
   const leadership = new Leadership(options.store, {
     prefix: `${SCHEDULER_PREFIX}leader/`,
@@ -98,6 +128,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     if (stopped) return;
     leadership.start(async (term) => {
       logger.info({ identity }, 'this replica leads the daemon scheduler');
+      metrics.leaderTermStarted();
       await controller.lead(term);
     });
   });
@@ -138,6 +169,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     actuator,
     synced,
     isLeader: () => leadership.isLeader,
+    registry,
+    metrics,
     async stop() {
       stopped = true;
       await controller.stop();
@@ -145,4 +178,15 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       await informer.stop();
     },
   };
+}
+
+/** Deployment state and health of every environment, for the scrape-time gauges. */
+async function summaries(repo: EnvironmentRepository): Promise<EnvironmentSummary[]> {
+  const envs = await repo.listAll();
+  return Promise.all(
+    envs.map(async (env) => {
+      const last = env.lastDeployment ? await repo.deployment(env.name, env.lastDeployment) : undefined;
+      return { name: env.name, health: env.health, ...(last ? { deploymentState: last.state } : {}) };
+    }),
+  );
 }

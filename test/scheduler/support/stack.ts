@@ -103,6 +103,8 @@ export interface Stack {
     url: string,
     payload?: unknown,
   ): Promise<{ status: number; body: any }>;
+  /** GET /metrics (Prometheus text) of the stack's one app. */
+  scrape(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -165,9 +167,15 @@ export async function startStack(
     resyncMs: 2000,
     retryBaseMs: 200,
     retryMaxMs: 2000,
+    // One registry for the process, as `blox up` has: the names of both services must not collide.
+    registry: state.registry,
     ...options.scheduler,
   });
-  const app = await createHttpApp({ logger: silentLogger, plugins: [scheduler.routes] });
+  const app = await createHttpApp({
+    logger: silentLogger,
+    registry: state.registry,
+    plugins: [state.routes, scheduler.routes],
+  });
   const timeline = new TaskTimeline(aws);
   return {
     aws,
@@ -183,6 +191,11 @@ export async function startStack(
         ...(payload !== undefined ? { payload: payload as object } : {}),
       });
       return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+    },
+    async scrape() {
+      const res = await app.inject({ method: 'GET', url: '/metrics' });
+      if (res.statusCode !== 200) throw new Error(`GET /metrics answered ${res.statusCode}: ${res.body}`);
+      return res.body;
     },
     async close() {
       await app.close();
