@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../support/env.js';
+import { startEtcd } from '../support/etcd.js';
+import { createCluster, registerTaskDefinition } from './support/harness.js';
+import { startStack, type Backend, type Stack } from './support/stack.js';
+
+const INSTANCES = 40;
+/** "10%" of 40, rounded up as a DaemonSet does. */
+const LIMIT = 4;
+const W = { timeoutMs: 60_000, intervalMs: 100 };
+
+/**
+ * A rollout five times the size of e2e's: 40 instances at maxUnavailable 10% with the emulator's
+ * task start delay at 200 ms and ECS throttling on. The limit is checked on what ECS itself did
+ * (the emulator's change feed), never on what the scheduler believes: at no moment may more than
+ * 4 instances be without a RUNNING daemon task, and no instance may ever run two copies.
+ */
+for (const kind of ['sqlite', 'etcd'] as const) {
+  describe(`rolling update of ${INSTANCES} instances at maxUnavailable 10% (${kind} store)`, () => {
+    let stack: Stack;
+    let etcd: Awaited<ReturnType<typeof startEtcd>> | undefined;
+
+    before(async () => {
+      let backend: Backend = { backend: 'sqlite' };
+      if (kind === 'etcd') {
+        etcd = await startEtcd();
+        backend = { backend: 'etcd', endpoints: etcd.endpoints, namespace: 'rolling-scale/' };
+      }
+      stack = await startStack(backend, { taskStartDelayMs: 200, throttling: true });
+    });
+    after(async () => {
+      await stack?.close();
+      await etcd?.stop();
+    });
+
+    it(`never more than ${LIMIT} instances without a running daemon task, zero duplicates`, async (t) => {
+      await createCluster(stack.ecs, 'wide');
+      const td1 = await registerTaskDefinition(stack.ecs, 'wide-agent');
+      const td2 = await registerTaskDefinition(stack.ecs, 'wide-agent');
+      stack.aws.ecs.fleet.scale('wide', INSTANCES);
+      const created = await stack.call('POST', '/v1/environments', {
+        name: 'wide',
+        instanceGroup: { cluster: 'wide' },
+        taskDefinition: td1,
+        deploymentConfiguration: { maxUnavailable: '10%' },
+      });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const group = created.body.group as string;
+      const deploy = async () => {
+        const tok = (await stack.call('GET', '/v1/environments/wide')).body.deploymentToken;
+        const d = await stack.call('POST', `/v1/environments/wide/deployments?deploymentToken=${tok}`);
+        assert.equal(d.status, 200, JSON.stringify(d.body));
+        return d.body.id as string;
+      };
+      const deployment = async (id: string) =>
+        (await stack.call('GET', `/v1/environments/wide/deployments/${id}`)).body;
+
+      const first = await deploy();
+      await waitFor('v1 everywhere', async () => (await deployment(first)).status === 'completed', W);
+      assert.equal(stack.timeline.running(group, td1), INSTANCES);
+
+      const tok = (await stack.call('GET', '/v1/environments/wide')).body.deploymentToken;
+      const updated = await stack.call('PUT', `/v1/environments/wide?deploymentToken=${tok}`, {
+        taskDefinition: td2,
+      });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      stack.timeline.watchAvailability(group, () => INSTANCES);
+      const startedAt = Date.now();
+      const second = await deploy();
+      await waitFor('v2 everywhere', async () => (await deployment(second)).status === 'completed', W);
+      t.diagnostic(
+        `rollout of ${INSTANCES} took ${Date.now() - startedAt} ms; most instances down at once: ${stack.timeline.maxUnavailable}`,
+      );
+      assert.equal(stack.timeline.running(group, td2), INSTANCES);
+      assert.ok(
+        stack.timeline.maxUnavailable <= LIMIT,
+        `ECS had ${stack.timeline.maxUnavailable} instances without a running daemon task at once (limit ${LIMIT})`,
+      );
+      assert.ok(stack.timeline.maxUnavailable >= 1, 'the rollout used its budget');
+      const done = await deployment(second);
+      assert.ok(done.maxUnavailableSeen <= LIMIT, `scheduler saw ${done.maxUnavailableSeen}`);
+      assert.deepEqual(stack.timeline.duplicates, []);
+    });
+  });
+}
