@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../core/errors.js';
+import { NativeMd5 } from './md5.js';
 
 /**
  * The one place that builds AWS clients (SDK v3) for Blox. Endpoint, region and credentials come
@@ -10,6 +11,10 @@ import { ConfigError } from '../core/errors.js';
  * shared files, SSO, IMDS…) unless given explicitly. Every client has connection and request
  * timeouts that actually throw (the SDK only warns on a request timeout unless told otherwise):
  * Blox v0.3 went stale forever on one hung connection.
+ *
+ * Clients resolve their middleware stack once per command class (`cacheMiddleware`) for calls
+ * made without per-call options: add custom middleware before the first call. Calls that need an
+ * abort signal go through a `CommandSender` (command-sender.ts) to keep that saving.
  */
 
 export interface AwsCredentials {
@@ -70,6 +75,7 @@ function commonConfig(options: AwsClientOptions, requestTimeoutMs: number) {
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: 'standard',
+    cacheMiddleware: true,
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
       requestTimeout: requestTimeoutMs,
@@ -89,7 +95,12 @@ export function createEcsClient(options: AwsClientOptions = {}): ECSClient {
  * to the request timeout so a long poll is not cut short, while a hung connection still fails.
  */
 export function createSqsClient(options: AwsClientOptions = {}, longPollSeconds = 20): SQSClient {
-  return new SQSClient(
-    commonConfig(options, (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + longPollSeconds * 1000),
-  );
+  return new SQSClient({
+    ...commonConfig(
+      options,
+      (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + longPollSeconds * 1000,
+    ),
+    // The SDK's MD5 checks of message bodies, computed natively instead of in JavaScript.
+    md5: NativeMd5,
+  });
 }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../../aws/backoff.js';
+import { CommandSender } from '../../aws/command-sender.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { parseEventTime } from '../../core/ecs/time.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
@@ -129,7 +130,10 @@ async function hasRedrivePolicy(sqs: SQSClient, queueUrl: string, log: Logger): 
 }
 
 class IngestLoop {
-  private readonly abort = new AbortController();
+  /** One per poller: a signal shared by every poller would carry one abort listener per long poll. */
+  private readonly aborts: AbortController[] = [];
+  /** Calls that are never aborted (deletes, dead-lettering, queue depth). */
+  private readonly sender: CommandSender;
   private loops: Array<Promise<void>> = [];
   private depthTimer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -159,6 +163,7 @@ class IngestLoop {
     private readonly poisonMode: PoisonMode,
   ) {
     this.now = deps.now ?? (() => new Date());
+    this.sender = new CommandSender(deps.sqs);
     const cache = opts.writeCacheEntries > 0 ? new VersionCache(opts.writeCacheEntries) : undefined;
     this.writer = new GroupCommitter(deps.store, {
       source: 'event',
@@ -169,7 +174,11 @@ class IngestLoop {
   }
 
   start(): void {
-    for (let i = 0; i < this.opts.pollers; i++) this.loops.push(this.poll(i));
+    for (let i = 0; i < this.opts.pollers; i++) {
+      const abort = new AbortController();
+      this.aborts.push(abort);
+      this.loops.push(this.poll(i, abort.signal));
+    }
     if (this.opts.queueDepthIntervalMs > 0) {
       void this.sampleDepth();
       this.depthTimer = setInterval(() => void this.sampleDepth(), this.opts.queueDepthIntervalMs);
@@ -194,7 +203,7 @@ class IngestLoop {
   stop(): Promise<void> {
     if (!this.stopped) {
       this.stopping = true;
-      this.abort.abort();
+      for (const a of this.aborts) a.abort();
       if (this.depthTimer) clearInterval(this.depthTimer);
       this.stopped = Promise.all(this.loops).then(() => {
         this.log.info({ counts: this.counts }, 'ingest stopped');
@@ -210,12 +219,16 @@ class IngestLoop {
     this.log.warn({ op, err: message, ...extra }, `ingest ${op} failed`);
   }
 
-  private async poll(poller: number): Promise<void> {
+  private async poll(poller: number, signal: AbortSignal): Promise<void> {
+    // Handlers resolved once for this poller, with its abort signal (stop() ends a long poll at once).
+    const receiver = new CommandSender(this.deps.sqs, { abortSignal: signal });
+    // The previous batch's delete runs while the next receive waits; at most one per poller.
+    let deleting: Promise<void> = Promise.resolve();
     let failures = 0;
     while (!this.stopping) {
       let messages: Message[];
       try {
-        const out = await this.deps.sqs.send(
+        const out = await receiver.send(
           new ReceiveMessageCommand({
             QueueUrl: this.queueUrl,
             MaxNumberOfMessages: this.opts.batchSize,
@@ -223,7 +236,6 @@ class IngestLoop {
             VisibilityTimeout: this.opts.visibilityTimeoutSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: this.abort.signal },
         );
         messages = out.Messages ?? [];
         failures = 0;
@@ -231,17 +243,20 @@ class IngestLoop {
         if (this.stopping) break;
         failures++;
         this.fail('receive', err, { poller });
-        await sleep(backoffDelay(failures, this.opts.errorBackoff), this.abort.signal);
+        await sleep(backoffDelay(failures, this.opts.errorBackoff), signal);
         continue;
       }
+      await deleting;
       if (messages.length === 0) {
         // A short poll (waitTimeSeconds 0) on an empty queue would otherwise spin.
-        if (this.opts.waitTimeSeconds === 0) await sleep(100, this.abort.signal);
+        if (this.opts.waitTimeSeconds === 0) await sleep(100, signal);
         continue;
       }
       let committed: boolean;
       try {
-        committed = await this.processBatch(messages);
+        const done = await this.processBatch(messages);
+        committed = done.committed;
+        deleting = done.deleting;
       } catch (err) {
         // processBatch handles its own failures; this is a last guard so a poller never dies.
         this.fail('process', err, { poller });
@@ -250,13 +265,17 @@ class IngestLoop {
       if (committed) failures = 0;
       else {
         failures++;
-        await sleep(backoffDelay(failures, this.opts.errorBackoff), this.abort.signal);
+        await sleep(backoffDelay(failures, this.opts.errorBackoff), signal);
       }
     }
+    await deleting;
   }
 
-  /** Handles one receive; never throws. Returns false when the store commit failed. */
-  private async processBatch(raw: Message[]): Promise<boolean> {
+  /**
+   * Handles one receive; never throws. `committed` is false when the store commit failed;
+   * `deleting` settles once the messages whose effect is committed (or that need none) are deleted.
+   */
+  private async processBatch(raw: Message[]): Promise<{ committed: boolean; deleting: Promise<void> }> {
     const messages: ReceivedMessage[] = raw.map((m) => ({
       messageId: m.MessageId ?? '',
       receiptHandle: m.ReceiptHandle ?? '',
@@ -306,8 +325,7 @@ class IngestLoop {
         this.fail('commit', err, { messages: batch.entities.map((e) => e.message.messageId) });
       }
     }
-    await this.deleteMessages(ack);
-    return committed;
+    return { committed, deleting: this.deleteMessages(ack) };
   }
 
   private countSkipped(batch: ClassifiedBatch): void {
@@ -364,7 +382,7 @@ class IngestLoop {
     }
     const sent: ReceivedMessage[] = [];
     try {
-      const out = await this.deps.sqs.send(
+      const out = await this.sender.send(
         new SendMessageBatchCommand({
           QueueUrl: this.deadLetterQueueUrl,
           Entries: batch.poison.map((p, i) => ({
@@ -405,7 +423,7 @@ class IngestLoop {
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       try {
-        const out = await this.deps.sqs.send(
+        const out = await this.sender.send(
           new DeleteMessageBatchCommand({
             QueueUrl: this.queueUrl,
             Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })),
@@ -424,7 +442,7 @@ class IngestLoop {
 
   private async sampleDepth(): Promise<void> {
     try {
-      const out = await this.deps.sqs.send(
+      const out = await this.sender.send(
         new GetQueueAttributesCommand({
           QueueUrl: this.queueUrl,
           AttributeNames: [

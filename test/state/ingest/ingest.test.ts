@@ -321,6 +321,30 @@ for (const makeBackend of BACKENDS) {
       await ing2.stop();
     });
 
+    it('runs and restarts many pollers without piling abort listeners on one signal', async () => {
+      const store = await backend.open();
+      const queueUrl = await newQueue();
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on('warning', onWarning);
+      try {
+        for (let round = 0; round < 2; round++) {
+          const i = await ingest(store, { queue: queueUrl, pollers: 16, waitTimeSeconds: 2 });
+          // start() sent every poller's first long poll; let the requests go out before stopping
+          await new Promise<void>((r) => setTimeout(r, 50));
+          await i.stop();
+        }
+        // process warnings are emitted on the next tick
+        await new Promise<void>((r) => setImmediate(r));
+        assert.deepEqual(
+          warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+          [],
+        );
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('fails to start with a clear error when the queue does not exist', async () => {
       const store = await backend.open();
       await assert.rejects(
