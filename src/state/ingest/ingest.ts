@@ -62,6 +62,10 @@ export interface IngestStatus {
   deadLetterQueueUrl?: string;
   poisonMode: PoisonMode;
   pollers: number;
+  /** Receivers at most while the queue has a backlog. */
+  maxPollers: number;
+  /** Receivers now: the long-pollers plus short-polling ones added for a backlog. */
+  receivers: number;
   running: boolean;
   counts: IngestCounts;
   lastReceiveAt?: string;
@@ -104,7 +108,14 @@ export async function startIngest(options: IngestOptions, deps: IngestDeps): Pro
   );
   loop.start();
   log.info(
-    { queueUrl, pollers: opts.pollers, batchSize: opts.batchSize, poisonMode, deadLetterQueueUrl },
+    {
+      queueUrl,
+      pollers: opts.pollers,
+      maxPollers: opts.maxPollers,
+      batchSize: opts.batchSize,
+      poisonMode,
+      deadLetterQueueUrl,
+    },
     'ingest started',
   );
   return {
@@ -130,11 +141,13 @@ async function hasRedrivePolicy(sqs: SQSClient, queueUrl: string, log: Logger): 
 }
 
 class IngestLoop {
-  /** One per poller: a signal shared by every poller would carry one abort listener per long poll. */
-  private readonly aborts: AbortController[] = [];
+  /** One per receiver: a signal shared by every poller would carry one abort listener per long poll. */
+  private readonly aborts = new Set<AbortController>();
   /** Calls that are never aborted (deletes, dead-lettering, queue depth). */
   private readonly sender: CommandSender;
-  private loops: Array<Promise<void>> = [];
+  private readonly loops = new Set<Promise<void>>();
+  /** Short-polling receivers added while the queue has a backlog (see `maxPollers`). */
+  private burstReceivers = 0;
   private depthTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -174,11 +187,7 @@ class IngestLoop {
   }
 
   start(): void {
-    for (let i = 0; i < this.opts.pollers; i++) {
-      const abort = new AbortController();
-      this.aborts.push(abort);
-      this.loops.push(this.poll(i, abort.signal));
-    }
+    for (let i = 0; i < this.opts.pollers; i++) this.spawn((signal) => this.poll(i, signal, false));
     if (this.opts.queueDepthIntervalMs > 0) {
       void this.sampleDepth();
       this.depthTimer = setInterval(() => void this.sampleDepth(), this.opts.queueDepthIntervalMs);
@@ -192,6 +201,8 @@ class IngestLoop {
       ...(this.deadLetterQueueUrl ? { deadLetterQueueUrl: this.deadLetterQueueUrl } : {}),
       poisonMode: this.poisonMode,
       pollers: this.opts.pollers,
+      maxPollers: this.opts.maxPollers,
+      receivers: this.opts.pollers + this.burstReceivers,
       running: !this.stopping,
       counts: { ...this.counts },
       ...(this.lastReceiveAt ? { lastReceiveAt: this.lastReceiveAt } : {}),
@@ -205,7 +216,8 @@ class IngestLoop {
       this.stopping = true;
       for (const a of this.aborts) a.abort();
       if (this.depthTimer) clearInterval(this.depthTimer);
-      this.stopped = Promise.all(this.loops).then(() => {
+      // Burst receivers end on their own once aborted; new ones are not added while stopping.
+      this.stopped = Promise.all([...this.loops]).then(() => {
         this.log.info({ counts: this.counts }, 'ingest stopped');
       });
     }
@@ -219,10 +231,37 @@ class IngestLoop {
     this.log.warn({ op, err: message, ...extra }, `ingest ${op} failed`);
   }
 
-  private async poll(poller: number, signal: AbortSignal): Promise<void> {
-    // Handlers resolved once for this poller, with its abort signal (stop() ends a long poll at once).
+  /** Runs a receive loop with its own abort signal, tracked until it ends. */
+  private spawn(loop: (signal: AbortSignal) => Promise<void>): void {
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const running: Promise<void> = loop(abort.signal).finally(() => {
+      this.aborts.delete(abort);
+      this.loops.delete(running);
+    });
+    this.loops.add(running);
+  }
+
+  /** A full receive means more is waiting: add a short-polling receiver while below `maxPollers`. */
+  private maybeBurst(): void {
+    if (this.stopping || this.opts.pollers + this.burstReceivers >= this.opts.maxPollers) return;
+    this.burstReceivers++;
+    const id = this.opts.pollers + this.burstReceivers - 1;
+    this.spawn((signal) =>
+      this.poll(id, signal, true).finally(() => {
+        this.burstReceivers--;
+      }),
+    );
+  }
+
+  /**
+   * One receiver. A long-poller (`burst` false) runs until stop; a burst receiver short-polls and
+   * leaves after its first empty or failed receive.
+   */
+  private async poll(poller: number, signal: AbortSignal, burst: boolean): Promise<void> {
+    // Handlers resolved once for this receiver, with its abort signal (stop() ends a long poll at once).
     const receiver = new CommandSender(this.deps.sqs, { abortSignal: signal });
-    // The previous batch's delete runs while the next receive waits; at most one per poller.
+    // The previous batch's delete runs while the next receive waits; at most one per receiver.
     let deleting: Promise<void> = Promise.resolve();
     let failures = 0;
     while (!this.stopping) {
@@ -232,7 +271,7 @@ class IngestLoop {
           new ReceiveMessageCommand({
             QueueUrl: this.queueUrl,
             MaxNumberOfMessages: this.opts.batchSize,
-            WaitTimeSeconds: this.opts.waitTimeSeconds,
+            WaitTimeSeconds: burst ? 0 : this.opts.waitTimeSeconds,
             VisibilityTimeout: this.opts.visibilityTimeoutSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
@@ -241,17 +280,20 @@ class IngestLoop {
         failures = 0;
       } catch (err) {
         if (this.stopping) break;
-        failures++;
         this.fail('receive', err, { poller });
+        if (burst) break;
+        failures++;
         await sleep(backoffDelay(failures, this.opts.errorBackoff), signal);
         continue;
       }
       await deleting;
       if (messages.length === 0) {
+        if (burst) break;
         // A short poll (waitTimeSeconds 0) on an empty queue would otherwise spin.
         if (this.opts.waitTimeSeconds === 0) await sleep(100, signal);
         continue;
       }
+      if (messages.length >= this.opts.batchSize) this.maybeBurst();
       let committed: boolean;
       try {
         const done = await this.processBatch(messages);
@@ -263,6 +305,7 @@ class IngestLoop {
         committed = false;
       }
       if (committed) failures = 0;
+      else if (burst) break;
       else {
         failures++;
         await sleep(backoffDelay(failures, this.opts.errorBackoff), signal);

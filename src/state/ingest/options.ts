@@ -5,8 +5,15 @@ import type { BackoffOptions } from '../../aws/backoff.js';
 export interface IngestOptions {
   /** Source queue: a name, `sqs://<name>` (v0.3's form) or a queue URL. */
   queue: string;
-  /** Concurrent long-pollers (default 4). */
+  /** Concurrent long-pollers, always running (default 4). */
   pollers?: number;
+  /**
+   * Receivers at most while the queue has a backlog (default 16; never fewer than `pollers`): a
+   * receive that comes back full adds a short-polling receiver, which leaves as soon as one of its
+   * receives comes back empty. A burst (a fleet joining, a deployment) drains at the rate of many
+   * receivers while an idle queue holds only `pollers` long polls.
+   */
+  maxPollers?: number;
   /** Long-poll wait, 0–20 s (default 20). */
   waitTimeSeconds?: number;
   /** Visibility timeout asked for on each receive (default 30 s): how long a received message stays hidden before redelivery. */
@@ -69,6 +76,7 @@ export function resolveIngestOptions(o: IngestOptions): ResolvedIngestOptions {
   return {
     queue: o.queue.trim(),
     pollers: intIn('pollers', o.pollers, 4, 1, 64),
+    maxPollers: Math.max(intIn('pollers', o.pollers, 4, 1, 64), intIn('maxPollers', o.maxPollers, 16, 1, 64)),
     waitTimeSeconds: intIn('waitTimeSeconds', o.waitTimeSeconds, 20, 0, 20),
     visibilityTimeoutSeconds: intIn('visibilityTimeoutSeconds', o.visibilityTimeoutSeconds, 30, 0, 43_200),
     batchSize: intIn('batchSize', o.batchSize, 10, 1, 10),

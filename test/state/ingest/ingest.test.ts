@@ -321,6 +321,33 @@ for (const makeBackend of BACKENDS) {
       await ing2.stop();
     });
 
+    it('adds short-polling receivers for a backlog, up to maxPollers, and drops them once it is drained', async () => {
+      const store = await backend.open();
+      const queueUrl = await newQueue();
+      const bodies = otherTypeBodies();
+      await sendBodies(
+        h.sqs,
+        queueUrl,
+        Array.from({ length: 400 }, (_, i) => bodies[i % bodies.length]!),
+      );
+      const ing = await ingest(store, { queue: queueUrl, pollers: 1, maxPollers: 5, waitTimeSeconds: 1 });
+      let most = 0;
+      await waitFor(
+        'queue drained',
+        async () => {
+          most = Math.max(most, ing.status().receivers);
+          return ing.status().counts.ignored === 400 && (await drained(queueUrl));
+        },
+        { intervalMs: 2 },
+      );
+      assert.ok(most > 1, `a backlog adds receivers (at most ${most} seen)`);
+      assert.ok(most <= 5, `never more than maxPollers (${most} seen)`);
+      await waitFor('back to the long-poller alone', () => ing.status().receivers === 1);
+      assert.equal(ing.status().maxPollers, 5);
+      await ing.stop();
+      assert.equal(ing.status().receivers, 1);
+    });
+
     it('runs and restarts many pollers without piling abort listeners on one signal', async () => {
       const store = await backend.open();
       const queueUrl = await newQueue();
@@ -359,6 +386,10 @@ for (const makeBackend of BACKENDS) {
       await assert.rejects(
         startIngest({ queue: 'x', pollers: 0 }, { store, sqs: h.sqs }),
         /pollers must be a whole number from 1 to 64/,
+      );
+      await assert.rejects(
+        startIngest({ queue: 'x', maxPollers: 65 }, { store, sqs: h.sqs }),
+        /maxPollers must be a whole number from 1 to 64/,
       );
     });
   });
