@@ -3,6 +3,7 @@
  * load generator, its RSS and its start-up are its own. Ready (the child answers @@ready) once the
  * index has loaded the store and the API listens.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { entityKey } from '../../src/core/ecs/keys.js';
 import { startStateService } from '../../src/state/service.js';
 import { epochMs, openSpec, taskOf, type StoreSpec } from './fixtures.js';
@@ -23,6 +24,21 @@ export async function childMain(init: { store: StoreSpec; port: number }) {
     readyAt: () => readyAt,
     rssMb: () => rssMb(),
     cpuMs: () => cpuMs(),
+    /** Where the memory is (MB): process.memoryUsage() and the used / committed size of each V8 heap space. */
+    memory: () => {
+      const mb = (b: number) => Math.round(b / 2 ** 20);
+      const m = process.memoryUsage();
+      return {
+        rss: mb(m.rss),
+        heapTotal: mb(m.heapTotal),
+        heapUsed: mb(m.heapUsed),
+        external: mb(m.external),
+        arrayBuffers: mb(m.arrayBuffers),
+        spaces: Object.fromEntries(
+          getHeapSpaceStatistics().map((s) => [s.space_name, `${mb(s.space_used_size)}/${mb(s.space_size)}`]),
+        ),
+      };
+    },
     streamClients: () => service.streamClientCount(),
     /** Writes `n` task versions, one every `intervalMs`, each carrying its write start time in `startedBy`. */
     async write(a: { n: number; intervalMs: number; cluster: string }) {

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buildClusterArn, clusterName, isContainerInstanceArn, isTaskArn, parseArn } from '../../core/arn.js';
 import { entityKey } from '../../core/ecs/keys.js';
@@ -14,10 +13,8 @@ import {
   listInstancesSchema,
   listTasksSchema,
 } from './schemas.js';
-import { itemJson, listJson, listJsonChunks, type EntityFormat } from './serialize.js';
-
-/** Lists longer than this are streamed in chunks rather than built as one string. */
-const STREAM_LIST_OVER = 512;
+import { LIST_CHUNK_BYTES, writeListBody } from './list-writer.js';
+import { itemJson, listBody, type EntityFormat } from './serialize.js';
 
 /** Header carrying the index revision an answer reflects: stream from it + 1 to follow changes after a list. */
 export const REVISION_HEADER = 'x-blox-revision';
@@ -35,11 +32,15 @@ export function registerEntityRoutes(app: FastifyInstance, index: StateIndex): v
     const result = index.list(kind, filter, { limit: query.limit, after: query.after });
     const token = result.next === undefined ? undefined : encodeNextToken(result.next);
     reply.type(JSON_TYPE).header(REVISION_HEADER, String(result.revision));
-    if (result.items.length > STREAM_LIST_OVER)
-      return reply.send(
-        Readable.from(listJsonChunks(result.items, query.format, token), { objectMode: false }),
-      );
-    return reply.send(listJson(result.items, query.format, token));
+    // Copied from the cached item strings into Buffers (serialize.ts): no per-request JSON
+    // serialisation, no giant string, and a Content-Length instead of chunked encoding.
+    const body = listBody(result.items, query.format, token);
+    if (body.byteLength <= LIST_CHUNK_BYTES) return reply.send(body.chunks().next().value);
+    // Larger lists are written by hand from pooled Buffers (list-writer.ts); onResponse hooks
+    // (metrics) still run when the response finishes.
+    reply.hijack();
+    writeListBody(reply.raw, reply.getHeaders(), body);
+    return reply;
   };
 
   const get =

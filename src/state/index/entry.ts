@@ -49,7 +49,15 @@ export interface IndexEntry<E extends StoredEntity = StoredEntity> {
   readonly entity: E;
   readonly fields: IndexFields;
   /** Serialized list items / stream lines of this revision by format, filled on first use by the API (never stale: a new revision is a new entry). */
-  readonly cache: { v03?: string; native?: string };
+  readonly cache: EntryCache;
+}
+
+/** Per-format serialized item and its UTF-8 size, filled lazily by the API. */
+export interface EntryCache {
+  v03?: string;
+  v03Bytes?: number;
+  native?: string;
+  nativeBytes?: number;
 }
 
 export type TaskEntry = IndexEntry<StoredTask>;
@@ -59,7 +67,7 @@ export type InstanceEntry = IndexEntry<StoredInstance>;
 export class InvalidStoredValue extends Error {}
 
 class Entry implements IndexEntry {
-  readonly cache: { v03?: string; native?: string } = {};
+  readonly cache: EntryCache = {};
   private parsed: StoredEntity | undefined;
 
   constructor(

@@ -289,3 +289,86 @@ describe('state API: list, get, filters, validation (SQLite)', () => {
       assert.ok(openapi.paths[path], path);
   });
 });
+
+/** A list larger than one write chunk (64 KiB) goes out as Buffers with a Content-Length, over a real socket. */
+describe('state API: large lists (SQLite, loopback socket)', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let store: Store;
+  let service: StateService;
+  let base: string;
+  const TASKS = 300; // ~800 bytes each in v0.3 shape: ~240 KB, several chunks
+
+  before(async () => {
+    dir = await tempDir();
+    store = await openStore({ backend: 'sqlite', dataDir: dir.path });
+    await putEntities(
+      store,
+      Array.from({ length: TASKS }, (_, i) =>
+        task({
+          id: `t${String(i).padStart(4, '0')}`,
+          startedBy: i % 7 === 0 ? `équipe-${i}-🚀` : `svc-${i}`,
+        }),
+      ),
+    );
+    service = await startStateService({ store });
+    await service.ready;
+    base = await service.app!.listen({ port: 0, host: '127.0.0.1' });
+  });
+
+  after(async () => {
+    await service.close();
+    await store.close();
+    await dir.cleanup();
+  });
+
+  it('answers the same document as a page-by-page walk, with an exact Content-Length and no chunked encoding', async () => {
+    for (const format of ['v03', 'native']) {
+      const res = await fetch(`${base}/v1/tasks?cluster=default&format=${format}`);
+      assert.equal(res.status, 200);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.equal(res.headers.get('content-length'), String(bytes.length));
+      assert.equal(res.headers.get('transfer-encoding'), null);
+      assert.ok(bytes.length > 128 * 1024, `${bytes.length} bytes: more than one chunk`);
+      const text = bytes.toString('utf8');
+      assert.ok(text.endsWith(']}\n'));
+      const body = JSON.parse(text) as {
+        items: Array<{ entity: unknown; metadata: { entityVersion: string } }>;
+      };
+      assert.equal(body.items.length, TASKS);
+      // the same items, byte for byte, as pages of 7 (built as small single-Buffer answers)
+      const paged: unknown[] = [];
+      let token: string | undefined;
+      do {
+        const page = (await (
+          await fetch(
+            `${base}/v1/tasks?cluster=default&format=${format}&limit=7${token ? `&nextToken=${token}` : ''}`,
+          )
+        ).json()) as { items: unknown[]; nextToken?: string };
+        paged.push(...page.items);
+        token = page.nextToken;
+      } while (token);
+      assert.equal(JSON.stringify(paged), JSON.stringify(body.items));
+      const withStartedBy = body.items.filter((i) => JSON.stringify(i.entity).includes('équipe-7-🚀'));
+      assert.equal(withStartedBy.length, 1, 'non-ASCII text survives the byte copy');
+    }
+  });
+
+  it('survives clients that leave mid-list, answers HEAD without a body, and counts large lists in the metrics', async () => {
+    const whole = await (await fetch(`${base}/v1/tasks?cluster=default`)).text();
+    for (let i = 0; i < 5; i++) {
+      const ac = new AbortController();
+      const res = await fetch(`${base}/v1/tasks?cluster=default`, { signal: ac.signal });
+      const reader = res.body!.getReader();
+      await reader.read(); // the first bytes, then go away
+      ac.abort();
+      await reader.closed.catch(() => undefined);
+    }
+    assert.equal(await (await fetch(`${base}/v1/tasks?cluster=default`)).text(), whole);
+    const head = await fetch(`${base}/v1/tasks?cluster=default`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(whole)));
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /route="\/v1\/tasks",status="200"\} ([3-9]|\d{2,})/);
+  });
+});
