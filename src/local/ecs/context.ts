@@ -2,6 +2,7 @@ import { buildClusterArn, clusterName, type ArnScope } from '../../core/arn.js';
 import { AwsError } from '../http/aws-error.js';
 import type { Random } from './ids.js';
 import { instanceShape, isoTime, taskShape } from './shapes.js';
+import { taskApiJson } from './task-json.js';
 import type { EcsState } from './state.js';
 import type { TimerQueue } from './timers.js';
 import type { ClusterRecord, EcsChangeListener, InstanceRecord, TaskRecord } from './types.js';
@@ -9,16 +10,18 @@ import type { Input } from './validate.js';
 import { invalidParameter, optString } from './validate.js';
 
 /**
- * A response body already serialised. DescribeTasks assembles its answer from per-task JSON
- * cached by version, because building and stringifying 100 task shapes per call is most of its
- * cost; the HTTP layer sends the text as is and call() parses it into a fresh object.
+ * A response body already serialised (UTF-8). DescribeTasks assembles its answer from per-task
+ * JSON cached by version, because building and stringifying 100 task shapes per call was most
+ * of its cost; the HTTP layer sends the bytes as they are and call() parses them into a fresh
+ * object.
  */
 export class JsonText {
-  constructor(readonly text: string) {}
-}
+  constructor(readonly bytes: Buffer) {}
 
-/** How many serialised task shapes to keep (FIFO); ~1.5 KB each. */
-const TASK_JSON_CACHE_SIZE = 25_000;
+  get text(): string {
+    return this.bytes.toString('utf8');
+  }
+}
 
 export interface EcsTimings {
   taskStartDelayMs: number;
@@ -33,7 +36,13 @@ export interface EcsTimings {
  */
 export class EcsContext {
   readonly listeners = new Set<EcsChangeListener>();
-  private readonly taskJson = new Map<TaskRecord, { version: number; text: string }>();
+  /**
+   * The API JSON of each described task at its current version, as UTF-8 bytes outside the JS
+   * heap (~1.5 KB a task). Entries go with their tasks (weak keys) and are replaced when a
+   * task's version moves on, so the cache never churns: an earlier bounded FIFO evicted and
+   * re-serialised at 100,000 tasks on almost every lookup, which cost more than it saved.
+   */
+  private taskJson = new WeakMap<TaskRecord, { version: number; bytes: Buffer }>();
 
   constructor(
     readonly state: EcsState,
@@ -57,20 +66,21 @@ export class EcsContext {
     return cluster;
   }
 
-  /** The API JSON of a task, from the cache while its version is unchanged. */
-  taskApiJson(task: TaskRecord): string {
+  /** The API JSON of a task (UTF-8), from the cache while its version is unchanged. */
+  taskApiJson(task: TaskRecord): Buffer {
     const hit = this.taskJson.get(task);
-    if (hit && hit.version === task.version) return hit.text;
-    const text = JSON.stringify(taskShape(task, 'api'));
-    if (hit) this.taskJson.delete(task);
-    else if (this.taskJson.size >= TASK_JSON_CACHE_SIZE)
-      this.taskJson.delete(this.taskJson.keys().next().value!);
-    this.taskJson.set(task, { version: task.version, text });
-    return text;
+    if (hit && hit.version === task.version) return hit.bytes;
+    const text = taskApiJson(task);
+    // its own allocation, not a slice of Buffer's shared pool: a slice would keep the whole
+    // 8 KB pool alive for as long as the task is cached
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    bytes.write(text);
+    this.taskJson.set(task, { version: task.version, bytes });
+    return bytes;
   }
 
   clearCaches(): void {
-    this.taskJson.clear();
+    this.taskJson = new WeakMap();
   }
 
   taskChanged(task: TaskRecord): void {

@@ -226,7 +226,7 @@ export class EcsEmulator {
         }
       }
       const output = this.dispatch(operation, input);
-      const body = output instanceof JsonText ? output.text : JSON.stringify(output);
+      const body = output instanceof JsonText ? output.bytes : JSON.stringify(output);
       return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body };
     } catch (err) {
       const aws =

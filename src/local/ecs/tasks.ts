@@ -10,6 +10,7 @@ import {
   type PlacementStrategy,
 } from './placement.js';
 import { taskShape } from './shapes.js';
+import { taskApiJson } from './task-json.js';
 import { resolveTaskDefinition } from './task-definitions.js';
 import type { InstanceRecord, TaskDefinitionRecord, TaskRecord } from './types.js';
 import {
@@ -240,21 +241,29 @@ export function describeTasks(ctx: EcsContext, raw: unknown): JsonText {
   const refs = reqStringList(input, 'tasks', 'tasks');
   if (refs.length > 100) throw invalidParameter('Tasks cannot have more than 100 elements.');
   const includeTags = Array.isArray(input.include) && input.include.includes('TAGS');
-  const tasks: string[] = [];
+  // the answer is put together from each task's cached bytes: `{"tasks":[t1,t2,…],"failures":[…]}`
+  const parts: Buffer[] = [TASKS_OPEN];
   const failures: unknown[] = [];
   for (const ref of refs) {
     const task = ctx.state.findTask(cluster.name, ref);
-    if (!task)
+    if (!task) {
       failures.push({
         arn: ref.startsWith('arn:') ? ref : buildTaskArn(ctx.scope, cluster.name, ref),
         reason: 'MISSING',
       });
-    else if (includeTags || task.tags.length === 0) tasks.push(ctx.taskApiJson(task));
+      continue;
+    }
+    if (parts.length > 1) parts.push(COMMA);
     // Tags are only shown with include=TAGS.
-    else tasks.push(JSON.stringify({ ...taskShape(task, 'api'), tags: [] }));
+    if (includeTags || task.tags.length === 0) parts.push(ctx.taskApiJson(task));
+    else parts.push(Buffer.from(taskApiJson(task, false)));
   }
-  return new JsonText(`{"tasks":[${tasks.join(',')}],"failures":${JSON.stringify(failures)}}`);
+  parts.push(Buffer.from(`],"failures":${JSON.stringify(failures)}}`));
+  return new JsonText(Buffer.concat(parts));
 }
+
+const TASKS_OPEN = Buffer.from('{"tasks":[');
+const COMMA = Buffer.from(',');
 
 export function listTasks(ctx: EcsContext, raw: unknown): unknown {
   const input = asInput(raw);
