@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { environmentOfGroup, failureReason, SchedulerMetrics } from '../../src/scheduler/daemon/metrics.js';
+import { stopReasonText, type Plan } from '../../src/scheduler/daemon/planner.js';
 import { startScheduler } from '../../src/scheduler/daemon/scheduler.js';
 import { inProcessClusterSource } from '../../src/server/in-process-source.js';
 import { waitFor } from '../support/env.js';
@@ -30,6 +31,115 @@ describe('scheduler metric labels', () => {
     assert.equal(environmentOfGroup('blox:nouid'), undefined);
     assert.equal(environmentOfGroup('family:web'), undefined);
     assert.equal(environmentOfGroup(undefined), undefined);
+  });
+});
+
+describe('scheduler metrics without a scheduler (plain sources)', () => {
+  const plan = (over: Partial<Plan> = {}): Plan => ({
+    actions: [],
+    counts: { desired: 4, current: 4, updated: 2, available: 3, failed: 0, misscheduled: 1 },
+    unavailable: 1,
+    maxUnavailable: 2,
+    outdated: 2,
+    inFlight: 0,
+    backingOff: 0,
+    observedFailures: [],
+    converged: false,
+    ...over,
+  });
+  const setup = () => {
+    const world = { leader: true, envs: ['a', 'b'], fail: false };
+    const registry = new Registry();
+    const metrics = new SchedulerMetrics(registry, {
+      isLeader: () => world.leader,
+      environments: async () => {
+        if (world.fail) throw new Error('store down');
+        return world.envs.map((name) => ({
+          name,
+          health: 'healthy' as const,
+          deploymentState: 'completed' as const,
+        }));
+      },
+      groupOf: (_cluster, task) => (task === 'orphan' ? 'blox:gone:u1' : undefined),
+      throttled: () => 0,
+    });
+    const scrape = async () => parseMetrics(await registry.metrics());
+    return { world, metrics, scrape };
+  };
+
+  it('drops the plan gauges of deleted environments, and all of them when leadership is lost', async () => {
+    const { world, metrics, scrape } = setup();
+    metrics.observePlan('a', plan());
+    metrics.observePlan('b', plan());
+    let s = await scrape();
+    assert.equal(valueOf(s, 'blox_scheduler_environment_misscheduled', { environment: 'a' }), 1);
+    assert.equal(valueOf(s, 'blox_scheduler_environment_max_unavailable', { environment: 'b' }), 2);
+    world.envs = ['a'];
+    s = await scrape();
+    assert.deepEqual(samplesOf(s, 'blox_scheduler_', 'b'), []);
+    assert.equal(valueOf(s, 'blox_scheduler_environment_desired', { environment: 'a' }), 4);
+    world.fail = true; // the store cannot be read: the last values stay
+    s = await scrape();
+    assert.equal(valueOf(s, 'blox_scheduler_environment_desired', { environment: 'a' }), 4);
+    assert.equal(valueOf(s, 'blox_scheduler_environment_healthy', { environment: 'a' }), 1);
+    world.fail = false;
+    world.leader = false;
+    s = await scrape();
+    assert.deepEqual(samplesOf(s, 'blox_scheduler_environment_desired', 'a'), []);
+    assert.equal(valueOf(s, 'blox_scheduler_environment_healthy', { environment: 'a' }), 1);
+    assert.equal(valueOf(s, 'blox_scheduler_leader'), 0);
+  });
+
+  it('labels starts as replacements only where an outdated task was stopped, and stops by reason', async () => {
+    const { metrics, scrape } = setup();
+    metrics.observePlan(
+      'a',
+      plan({
+        actions: [
+          { type: 'stop', task: 't1', instance: 'i1', reason: 'outdated' },
+          { type: 'stop', task: 't2', instance: 'i2', reason: 'duplicate' },
+        ],
+      }),
+    );
+    metrics.observeStops(
+      { cluster: 'c', tasks: ['t1'], reason: stopReasonText('outdated') },
+      { stopped: ['t1'], failures: [] },
+    );
+    metrics.observeStops(
+      { cluster: 'c', tasks: ['t2'], reason: stopReasonText('duplicate') },
+      { stopped: [], failures: [{ task: 't2' }] },
+    );
+    metrics.observeStops(
+      { cluster: 'c', tasks: ['orphan'], reason: stopReasonText('deleted') },
+      { stopped: ['orphan'], failures: [] },
+    );
+    const start = { cluster: 'c', taskDefinition: 'td', group: 'blox:a:u1' };
+    metrics.observeStarts(
+      { ...start, instances: ['i1', 'i2', 'i3'] },
+      {
+        started: [
+          { instance: 'i1', taskArn: 'n1' },
+          { instance: 'i2', taskArn: 'n2' },
+        ],
+        failures: [{ instance: 'i3', reason: 'RESOURCE:MEMORY' }],
+      },
+    );
+    // The replacement is counted once: a later start on i1 is a missing task again.
+    metrics.observeStarts(
+      { ...start, instances: ['i1'] },
+      { started: [{ instance: 'i1', taskArn: 'n4' }], failures: [] },
+    );
+    const s = await scrape();
+    const a = { environment: 'a' };
+    assert.equal(valueOf(s, 'blox_scheduler_tasks_started_total', { ...a, reason: 'replacement' }), 1);
+    assert.equal(valueOf(s, 'blox_scheduler_tasks_started_total', { ...a, reason: 'missing' }), 2);
+    assert.equal(valueOf(s, 'blox_scheduler_start_failures_total', { ...a, reason: 'RESOURCE:MEMORY' }), 1);
+    assert.equal(valueOf(s, 'blox_scheduler_tasks_stopped_total', { ...a, reason: 'outdated' }), 1);
+    assert.equal(valueOf(s, 'blox_scheduler_stop_failures_total', a), 1);
+    assert.equal(
+      valueOf(s, 'blox_scheduler_tasks_stopped_total', { environment: 'gone', reason: 'deleted' }),
+      1,
+    );
   });
 });
 

@@ -39,7 +39,6 @@ for (const kind of ['sqlite', 'etcd'] as const) {
       await createCluster(stack.ecs, 'wide');
       const td1 = await registerTaskDefinition(stack.ecs, 'wide-agent');
       const td2 = await registerTaskDefinition(stack.ecs, 'wide-agent');
-      stack.aws.ecs.fleet.scale('wide', INSTANCES);
       const created = await stack.call('POST', '/v1/environments', {
         name: 'wide',
         instanceGroup: { cluster: 'wide' },
@@ -57,9 +56,20 @@ for (const kind of ['sqlite', 'etcd'] as const) {
       const deployment = async (id: string) =>
         (await stack.call('GET', `/v1/environments/wide/deployments/${id}`)).body;
 
+      // As the benchmark does: deploy on an empty cluster, let the instances join, and start the
+      // rollout the moment ECS runs every v1 task — while cluster state may still lag behind ECS
+      // (v1 tasks PENDING or not visible yet), which is when a budget bug would show.
       const first = await deploy();
-      await waitFor('v1 everywhere', async () => (await deployment(first)).status === 'completed', W);
-      assert.equal(stack.timeline.running(group, td1), INSTANCES);
+      await waitFor(
+        'empty deployment completed',
+        async () => (await deployment(first)).status === 'completed',
+        W,
+      );
+      stack.aws.ecs.fleet.scale('wide', INSTANCES);
+      await waitFor('v1 everywhere (as ECS has it)', () => stack.timeline.running(group, td1) === INSTANCES, {
+        ...W,
+        intervalMs: 10,
+      });
 
       const tok = (await stack.call('GET', '/v1/environments/wide')).body.deploymentToken;
       const updated = await stack.call('PUT', `/v1/environments/wide?deploymentToken=${tok}`, {
@@ -74,6 +84,7 @@ for (const kind of ['sqlite', 'etcd'] as const) {
         `rollout of ${INSTANCES} took ${Date.now() - startedAt} ms; most instances down at once: ${stack.timeline.maxUnavailable}`,
       );
       assert.equal(stack.timeline.running(group, td2), INSTANCES);
+      assert.equal(stack.timeline.running(group), INSTANCES);
       assert.ok(
         stack.timeline.maxUnavailable <= LIMIT,
         `ECS had ${stack.timeline.maxUnavailable} instances without a running daemon task at once (limit ${LIMIT})`,
