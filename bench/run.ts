@@ -11,23 +11,28 @@
  * is reported as failed (with its error) and the run goes on.
  */
 import { join, resolve } from 'node:path';
+import { startEtcd } from '../test/support/etcd.js';
 import { startChild } from './lib/child.js';
-import { load, machineInfo } from './lib/machine.js';
+import { emptyEtcd } from './lib/etcd.js';
+import { load, machineInfo, reapedChildrenCpuMs } from './lib/machine.js';
 import { writeOutputs } from './lib/report.js';
 import { evaluateTargets, TARGETS } from './lib/targets.js';
 import type { Figure, ScenarioContext, ScenarioOutcome, SuiteResult } from './lib/types.js';
 
-/** Scenarios in run order, with their time bound (quick, full) in seconds. */
-export const SCENARIOS: Array<{ name: string; quickS: number; fullS: number }> = [
-  { name: 'store', quickS: 45, fullS: 300 },
-  { name: 'emulator', quickS: 45, fullS: 600 },
-  { name: 'ingest', quickS: 60, fullS: 900 },
-  { name: 'api', quickS: 75, fullS: 1500 },
-  { name: 'stream', quickS: 45, fullS: 600 },
-  { name: 'reconcile', quickS: 60, fullS: 900 },
-  { name: 'scheduling', quickS: 60, fullS: 1200 },
-  { name: 'planner', quickS: 30, fullS: 300 },
-  { name: 'up', quickS: 30, fullS: 120 },
+/**
+ * Scenarios in run order, with their time bound (quick, full) in seconds and whether they use
+ * etcd (the suite starts one member for all of them and empties it after each).
+ */
+export const SCENARIOS: Array<{ name: string; quickS: number; fullS: number; etcd: boolean }> = [
+  { name: 'store', quickS: 45, fullS: 300, etcd: true },
+  { name: 'emulator', quickS: 45, fullS: 600, etcd: false },
+  { name: 'ingest', quickS: 60, fullS: 1200, etcd: true },
+  { name: 'api', quickS: 75, fullS: 1500, etcd: true },
+  { name: 'stream', quickS: 45, fullS: 600, etcd: true },
+  { name: 'reconcile', quickS: 60, fullS: 1500, etcd: true },
+  { name: 'scheduling', quickS: 60, fullS: 1500, etcd: true },
+  { name: 'planner', quickS: 30, fullS: 300, etcd: false },
+  { name: 'up', quickS: 30, fullS: 120, etcd: false },
 ];
 
 interface Args {
@@ -77,6 +82,7 @@ export function parseArgs(argv: string[]): Args {
 
 async function runScenario(name: string, ctx: ScenarioContext, boundS: number): Promise<ScenarioOutcome> {
   const t0 = performance.now();
+  const cpu0 = reapedChildrenCpuMs();
   console.error(`\n▶ ${name} (bound ${boundS} s, load ${load().join(', ')})`);
   const streamed: Figure[] = [];
   let figures: Figure[] | undefined;
@@ -102,16 +108,16 @@ async function runScenario(name: string, ctx: ScenarioContext, boundS: number): 
     error = err instanceof Error ? err.message : String(err);
   }
   const seconds = (performance.now() - t0) / 1000;
-  if (error)
-    console.error(
-      `✗ ${name} failed after ${seconds.toFixed(1)} s: ${error.split('\n').slice(0, 3).join(' ')}`,
-    );
-  else console.error(`✓ ${name} in ${seconds.toFixed(1)} s`);
+  const cpuSeconds = (reapedChildrenCpuMs() - cpu0) / 1000;
+  const cost = `${seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s, load ${load()[0]})`;
+  if (error) console.error(`✗ ${name} failed after ${cost}: ${error.split('\n').slice(0, 3).join(' ')}`);
+  else console.error(`✓ ${name} in ${cost}`);
   return {
     scenario: name,
     status: error ? 'failed' : 'ok',
     ...(error ? { error } : {}),
     seconds,
+    ...(Number.isFinite(cpuSeconds) ? { cpuSeconds } : {}),
     figures: figures ?? streamed,
   };
 }
@@ -130,25 +136,39 @@ async function main(): Promise<void> {
     : args.quick
       ? join(root, 'bench', 'results', 'suite-quick.md')
       : join(root, 'docs', 'benchmarks.md');
+  const started = performance.now();
+  const loadStart = load();
+  const cpuStart = reapedChildrenCpuMs();
+  const selected = SCENARIOS.filter((s) => !args.only || args.only.includes(s.name));
+  // One etcd member for the whole suite (starting one per scenario cost seconds each).
+  const etcd = args.backends.includes('etcd') && selected.some((s) => s.etcd) ? await startEtcd() : undefined;
   const ctx: ScenarioContext = {
     quick: args.quick,
     runs: args.runs,
     backends: args.backends,
     verbose: args.verbose,
+    ...(etcd ? { etcdEndpoints: etcd.endpoints } : {}),
   };
-  const started = performance.now();
-  const loadStart = load();
   const outcomes: ScenarioOutcome[] = [];
-  for (const s of SCENARIOS) {
-    if (args.only && !args.only.includes(s.name)) continue;
-    outcomes.push(await runScenario(s.name, ctx, args.quick ? s.quickS : s.fullS));
+  try {
+    for (const s of selected) {
+      outcomes.push(await runScenario(s.name, ctx, args.quick ? s.quickS : s.fullS));
+      if (etcd && s.etcd)
+        await emptyEtcd(etcd.endpoints).catch((err: unknown) =>
+          console.error(`bench: could not empty etcd after ${s.name}: ${String(err)}`),
+        );
+    }
+  } finally {
+    await etcd?.stop();
   }
+  const cpu = (reapedChildrenCpuMs() - cpuStart) / 1000;
   const result: SuiteResult = {
     suite,
     machine: machineInfo(),
     load: { start: loadStart, end: load() },
     runs: args.runs,
     seconds: (performance.now() - started) / 1000,
+    ...(Number.isFinite(cpu) ? { cpuSeconds: cpu } : {}),
     scenarios: outcomes,
     targets: evaluateTargets(TARGETS, outcomes),
   };
@@ -156,8 +176,12 @@ async function main(): Promise<void> {
   writeOutputs(result, jsonPath, mdPath, command);
   const met = result.targets.filter((t) => t.status === 'met').length;
   console.error(
-    `\nsuite (${suite}) done in ${result.seconds.toFixed(0)} s: ${outcomes.filter((o) => o.status === 'ok').length}/${outcomes.length} scenarios ok; targets ${met}/${result.targets.length} met\nwrote ${jsonPath}\nwrote ${mdPath}`,
+    `\nsuite (${suite}) done in ${result.seconds.toFixed(0)} s (CPU ${fmtCpu(result.cpuSeconds)} s, load ${load().join(', ')}): ${outcomes.filter((o) => o.status === 'ok').length}/${outcomes.length} scenarios ok; targets ${met}/${result.targets.length} met\nwrote ${jsonPath}\nwrote ${mdPath}`,
   );
+}
+
+function fmtCpu(s: number | undefined): string {
+  return s === undefined ? '–' : s.toFixed(0);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -2,6 +2,7 @@
 import type { StoredInstance, StoredTask } from '../../src/core/ecs/entities.js';
 import { entityKey } from '../../src/core/ecs/keys.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { pool } from './stats.js';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
@@ -101,26 +102,23 @@ export function keyOf(e: StoredTask | StoredInstance): string {
   );
 }
 
-/** Persists `tasks` tasks and `instances` instances, 100 per transaction. */
+/**
+ * Persists `tasks` tasks and `instances` instances, 100 per transaction, a few transactions in
+ * flight (etcd answers each after a network round trip; the embedded store is not slowed by it).
+ */
 export async function loadState(store: Store, tasks: number, instances: number): Promise<void> {
   const clusters = clustersFor(tasks);
-  const batch: Array<StoredTask | StoredInstance> = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await store.txn({
-      success: batch.map((e) => ({ type: 'put' as const, key: keyOf(e), value: JSON.stringify(e) })),
-    });
-    batch.length = 0;
-  };
-  for (let i = 0; i < instances; i++) {
-    batch.push(instanceOf(i, clusters));
-    if (batch.length === 100) await flush();
-  }
-  for (let i = 0; i < tasks; i++) {
-    batch.push(taskOf(i, clusters, instances));
-    if (batch.length === 100) await flush();
-  }
-  await flush();
+  const total = instances + tasks;
+  const entity = (i: number) =>
+    i < instances ? instanceOf(i, clusters) : taskOf(i - instances, clusters, instances);
+  await pool(Math.ceil(total / 100), 4, (b) =>
+    store.txn({
+      success: Array.from({ length: Math.min(100, total - b * 100) }, (_, j) => {
+        const e = entity(b * 100 + j);
+        return { type: 'put' as const, key: keyOf(e), value: JSON.stringify(e) };
+      }),
+    }),
+  );
 }
 
 export type StoreSpec =

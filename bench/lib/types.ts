@@ -28,6 +28,8 @@ export interface ScenarioOutcome {
   status: 'ok' | 'failed';
   error?: string;
   seconds: number;
+  /** CPU seconds of the scenario's process tree (its children included; the suite's shared etcd not). */
+  cpuSeconds?: number;
   figures: Figure[];
 }
 
@@ -37,6 +39,8 @@ export interface SuiteResult {
   load: { start: [number, number, number]; end: [number, number, number] };
   runs: number;
   seconds: number;
+  /** CPU seconds of every scenario's process tree and the shared etcd. */
+  cpuSeconds?: number;
   scenarios: ScenarioOutcome[];
   targets: TargetOutcome[];
 }
@@ -77,6 +81,8 @@ export interface ScenarioContext {
   runs: number;
   backends: Array<'sqlite' | 'etcd'>;
   verbose: boolean;
+  /** The suite's shared etcd member (bench/run.ts); a scenario without one starts its own (bench/lib/etcd.ts). */
+  etcdEndpoints?: string[];
 }
 
 export type ScenarioRun = (ctx: ScenarioContext) => Promise<Figure[]>;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Etcd3 } from 'etcd3';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../../test/support/env.js';
-import { startEtcd } from '../../test/support/etcd.js';
+import { etcdFor } from '../lib/etcd.js';
 import type { Figures } from '../lib/figure.js';
 import { load } from '../lib/machine.js';
 import { pool } from '../lib/stats.js';
@@ -102,7 +102,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
     }
   }
   if (ctx.backends.includes('etcd')) {
-    const etcd = await startEtcd();
+    const etcd = (await etcdFor(ctx))!;
     const client = new Etcd3({ hosts: etcd.endpoints });
     const store = await openStore({
       backend: 'etcd',
