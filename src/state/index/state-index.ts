@@ -9,7 +9,7 @@ import {
   type EntityFilter,
   type IndexedField,
 } from './query.js';
-import { SortedKeys } from './sorted-keys.js';
+import { SortedByKey } from './sorted-keys.js';
 
 export type { IndexChange } from './change-log.js';
 
@@ -70,15 +70,16 @@ interface Subscriber {
 
 interface KindTable {
   entries: Map<string, IndexEntry>;
-  order: SortedKeys;
-  /** field → value → keys with that value, sorted (so a filtered page needs no sort). */
-  secondary: Map<IndexedField, Map<string, SortedKeys>>;
+  /** Every entry, in key order. */
+  order: SortedByKey<IndexEntry>;
+  /** field → value → entries with that value, in key order (so a filtered page needs no sort). */
+  secondary: Map<IndexedField, Map<string, SortedByKey<IndexEntry>>>;
 }
 
 function newTable(): KindTable {
-  const secondary = new Map<IndexedField, Map<string, SortedKeys>>();
+  const secondary = new Map<IndexedField, Map<string, SortedByKey<IndexEntry>>>();
   for (const f of INDEXED_FIELDS) secondary.set(f, new Map());
-  return { entries: new Map(), order: new SortedKeys(), secondary };
+  return { entries: new Map(), order: new SortedByKey(), secondary };
 }
 
 /**
@@ -161,21 +162,35 @@ export class StateIndex {
     const table = this.tables[kind];
     const f = normalizeFilter(filter);
     const limit = options.limit ?? Infinity;
-    // The most selective secondary index (already in key order), else every key; walk it from
-    // `after` and stop when the page is full.
+    // The most selective secondary index (already in key order, holding the entries themselves),
+    // else every entry; walk it from `after` and stop when the page is full.
     let order = table.order;
+    let by: IndexedField | undefined;
     for (const field of INDEXED_FIELDS) {
       const want = f[field];
       if (want === undefined) continue;
-      const keys = table.secondary.get(field)!.get(want);
-      if (!keys) return { items: [], revision: this.rev };
-      if (keys.size < order.size) order = keys;
+      const entries = table.secondary.get(field)!.get(want);
+      if (!entries) return { items: [], revision: this.rev };
+      if (entries.size < order.size) {
+        order = entries;
+        by = field;
+      }
     }
+    // The chosen index already satisfies its own field: test only the rest of the filter.
+    const rest: EntityFilter = {};
+    let checks = 0;
+    for (const [k, v] of Object.entries(f) as Array<[keyof EntityFilter, never]>) {
+      if (k === by) continue;
+      rest[k] = v;
+      checks++;
+    }
+    const from = options.after === undefined ? 0 : order.upperBound(options.after);
+    if (checks === 0 && limit >= order.size - from) return { items: order.slice(from), revision: this.rev };
     const items: IndexEntry[] = [];
     let next: string | undefined;
-    for (let i = options.after === undefined ? 0 : order.upperBound(options.after); i < order.size; i++) {
-      const entry = table.entries.get(order.at(i)!)!;
-      if (!matchesFilter(entry, f)) continue;
+    for (let i = from; i < order.size; i++) {
+      const entry = order.at(i)!;
+      if (checks > 0 && !matchesFilter(entry, rest)) continue;
       if (items.length === limit) {
         next = items[items.length - 1]!.key;
         break;
@@ -215,7 +230,7 @@ export class StateIndex {
     const old = table.entries.get(entry.key);
     if (old && old.revision >= entry.revision) return;
     if (old) this.unindex(table, old);
-    else table.order.add(entry.key);
+    table.order.add(entry); // inserts, or replaces the old revision in place
     table.entries.set(entry.key, entry);
     this.indexFields(table, entry);
     this.publish({ type: 'put', kind: entry.kind, key: entry.key, revision: entry.revision, entry });
@@ -259,7 +274,7 @@ export class StateIndex {
     if (first) {
       // Bulk load: collect, then sort each key list once (inserting one by one is quadratic
       // when the entries do not come in key order).
-      const lists = new Map<KindTable, Map<IndexedField, Map<string, string[]>>>();
+      const lists = new Map<KindTable, Map<IndexedField, Map<string, IndexEntry[]>>>();
       for (const entry of entries) {
         const table = this.tables[entry.kind];
         table.entries.set(entry.key, entry);
@@ -270,18 +285,18 @@ export class StateIndex {
           if (value === undefined) continue;
           const byValue = byField.get(field)!;
           const list = byValue.get(value);
-          if (list) list.push(entry.key);
-          else byValue.set(value, [entry.key]);
+          if (list) list.push(entry);
+          else byValue.set(value, [entry]);
         }
       }
       for (const [table, byField] of lists) {
         for (const [field, byValue] of byField) {
           const target = table.secondary.get(field)!;
-          for (const [value, keys] of byValue) target.set(value, SortedKeys.from(keys));
+          for (const [value, entries] of byValue) target.set(value, SortedByKey.from(entries));
         }
       }
       for (const kind of ['task', 'instance'] as const)
-        this.tables[kind].order.reset(this.tables[kind].entries.keys());
+        this.tables[kind].order.reset(this.tables[kind].entries.values());
     } else {
       for (const entry of entries) {
         seen.add(entry.key);
@@ -321,9 +336,9 @@ export class StateIndex {
       const value = entry.fields[field];
       if (value === undefined) continue;
       const byValue = table.secondary.get(field)!;
-      let keys = byValue.get(value);
-      if (!keys) byValue.set(value, (keys = new SortedKeys()));
-      keys.add(entry.key);
+      let entries = byValue.get(value);
+      if (!entries) byValue.set(value, (entries = new SortedByKey()));
+      entries.add(entry);
     }
   }
 
@@ -332,10 +347,10 @@ export class StateIndex {
       const value = entry.fields[field];
       if (value === undefined) continue;
       const byValue = table.secondary.get(field)!;
-      const keys = byValue.get(value);
-      if (!keys) continue;
-      keys.remove(entry.key);
-      if (keys.size === 0) byValue.delete(value);
+      const entries = byValue.get(value);
+      if (!entries) continue;
+      entries.remove(entry.key);
+      if (entries.size === 0) byValue.delete(value);
     }
   }
 }

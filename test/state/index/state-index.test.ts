@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ChangeLog, type IndexChange } from '../../../src/state/index/change-log.js';
 import { toIndexEntry, InvalidStoredValue } from '../../../src/state/index/entry.js';
 import { ResumeTooOldError, StateIndex } from '../../../src/state/index/state-index.js';
-import { SortedKeys } from '../../../src/state/index/sorted-keys.js';
+import { SortedByKey } from '../../../src/state/index/sorted-keys.js';
 import { clusterFilter } from '../../../src/state/index/query.js';
 import { instance, keyOf, task, type TaskSpec } from '../api/fixtures.js';
 
@@ -61,27 +61,48 @@ describe('toIndexEntry', () => {
   });
 });
 
-describe('SortedKeys', () => {
-  it('keeps keys sorted and unique under random inserts and removals', () => {
-    const s = new SortedKeys();
-    const model = new Set<string>();
+describe('SortedByKey', () => {
+  it('keeps items sorted and unique by key under random inserts, replacements and removals', () => {
+    const s = new SortedByKey<{ key: string; n: number }>();
+    const model = new Map<string, number>();
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let i = 0; i < 3000; i++) {
       const k = `k${Math.floor(rnd() * 500)}`;
       if (rnd() < 0.6) {
-        s.add(k);
-        model.add(k);
+        s.add({ key: k, n: i });
+        model.set(k, i);
       } else {
         s.remove(k);
         model.delete(k);
       }
     }
-    const expected = [...model].sort();
+    const expected = [...model].sort(([a], [b]) => (a < b ? -1 : 1));
     assert.equal(s.size, expected.length);
-    for (let i = 0; i < expected.length; i++) assert.equal(s.at(i), expected[i]);
-    assert.equal(s.upperBound(expected[3]!), 4);
-    assert.equal(s.lowerBound(expected[3]!), 3);
+    for (let i = 0; i < expected.length; i++)
+      assert.deepEqual(s.at(i), { key: expected[i]![0], n: expected[i]![1] });
+    assert.equal(s.upperBound(expected[3]![0]), 4);
+    assert.equal(s.lowerBound(expected[3]![0]), 3);
+    assert.deepEqual(
+      s.slice(expected.length - 2).map((x) => x.key),
+      expected.slice(-2).map(([k]) => k),
+    );
+  });
+
+  it('bulk-loads sorted input as is and unsorted input sorted, the last of equal keys winning', () => {
+    const sorted = SortedByKey.from([{ key: 'a' }, { key: 'b' }, { key: 'c' }]);
+    assert.deepEqual(sorted.slice(0), [{ key: 'a' }, { key: 'b' }, { key: 'c' }]);
+    const mixed = SortedByKey.from([
+      { key: 'c', n: 1 },
+      { key: 'a', n: 1 },
+      { key: 'c', n: 2 },
+      { key: 'b', n: 1 },
+    ]);
+    assert.deepEqual(mixed.slice(0), [
+      { key: 'a', n: 1 },
+      { key: 'b', n: 1 },
+      { key: 'c', n: 2 },
+    ]);
   });
 });
 
@@ -225,8 +246,22 @@ describe('StateIndex changes and subscriptions', () => {
       index.list('task', { status: 'RUNNING' }).items.map((e) => e.fields.id),
       ['b'],
     );
+    // every path of list (all entries, one index, index + further checks) holds the new revision
+    for (const filter of [{}, { cluster: 'default' }, { cluster: 'default', status: 'RUNNING' }])
+      assert.deepEqual(
+        index.list('task', filter).items.map((e) => `${e.fields.id}@${e.revision}`),
+        ['b@5'],
+        JSON.stringify(filter),
+      );
+    index.put(entryOf({ id: 'b', lastStatus: 'RUNNING', startedBy: 'x' }, 8)); // same status: replaced in place
+    for (const filter of [{}, { status: 'RUNNING' }, { startedBy: 'x' }])
+      assert.deepEqual(
+        index.list('task', filter).items.map((e) => `${e.fields.id}@${e.revision}`),
+        ['b@8'],
+        JSON.stringify(filter),
+      );
     assert.equal(index.count('task'), 1);
-    assert.equal(index.revision, 7);
+    assert.equal(index.revision, 7); // puts alone do not advance the revision
     sub.close();
     assert.equal(index.subscriptionCount, 0);
   });
