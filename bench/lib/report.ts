@@ -16,6 +16,23 @@ const DETAIL: Record<string, string> = {
   up: '',
 };
 
+/** What each scenario measures at which sizes in the full run, and why (bench/scenarios/*.ts). */
+const SIZES_TEXT = [
+  '**Sizes.** The full run measures each scenario at several sizes, a line per size in the growth table below:',
+  'ingest throughput at 1,000 / 10,000 / 100,000 events, and end-to-end lag (emitted by the emulator → committed →',
+  'visible in the index) with 1,000 / 10,000 / 100,000 tasks persisted; API latency, cold start and RSS (at ready and',
+  'after queries) at 1,000 / 10,000 / 100,000 tasks with 1,000 instances; stream fan-out to 1 / 100 / 1,000 clients;',
+  'reconcile of 100 / 1,000 / 10,000 instances with 1,000 / 10,000 / 100,000 tasks (throttling off), and with throttling',
+  'on at ECS rates at 1,000 / 10,000 only (at 100,000 tasks a throttled pass is ~2,200 reads at 20 per second, two',
+  'minutes a run, and its ratio to the throttle-bound minimum is the same); daemon join of 100 and 1,000 instances with',
+  'throttling on (ratio to the ECS-limit bound) and of 1,000 and 10,000 with throttling off (ratio to the emulator alone',
+  'making the same StartTask calls; at 10,000 the ECS limits alone would make it ~23 s of waiting on the modify bucket); the',
+  'rolling update at 1,000 instances only (with 10% waves it is 10 waves at any size: at 100 instances it would time the',
+  "1-s task start delay ten times, at 1,000 it is throttle-bound, the target's case); planner at 1,000 / 10,000 instances.",
+  'The quick run (`--quick`, CI: it checks that the report is produced, never the numbers) measures one small size per',
+  'scenario with the same median of 3 and same-run ceilings, a shorter task start delay and a rolling update in 4 waves.',
+];
+
 const BACKEND: Record<string, string> = { sqlite: 'embedded', etcd: 'etcd', none: '–' };
 
 /** The suite's markdown section (without its markers). Pure. */
@@ -37,6 +54,8 @@ export function renderSection(r: SuiteResult, command: string): string {
     '(10 instances per StartTask, 100 per Describe, token buckets: cluster-resource read 100 burst / 20 per s, modify 100',
     'burst / 40 per s); "ratio" is the figure over its ceiling (a fraction of it for throughputs, a multiple of the bound',
     'for times). The detailed benchmarks of each area follow further down this page.',
+    '',
+    ...SIZES_TEXT,
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; commit ${m.commit}${m.dirty ? ' (with uncommitted changes of other engineers in the working tree)' : ''}; ${m.date}; whole suite ${fmt(r.seconds, 0)} s${r.cpuSeconds !== undefined ? ` (${fmt(r.cpuSeconds, 0)} CPU seconds)` : ''}.`,
     `Time per scenario, wall (CPU of its processes): ${r.scenarios.map((s) => `${s.scenario} ${fmt(s.seconds, 0)} s${s.cpuSeconds !== undefined ? ` (${fmt(s.cpuSeconds, 0)})` : ''}`).join(', ')}.`,

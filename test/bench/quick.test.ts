@@ -13,7 +13,14 @@ import { growthRows, replaceSection } from '../../bench/lib/report.js';
 import { percentile, summarize } from '../../bench/lib/stats.js';
 import { evaluateTargets, TARGETS } from '../../bench/lib/targets.js';
 import type { Figure, SuiteResult } from '../../bench/lib/types.js';
+import { Etcd3 } from 'etcd3';
+import { emptyEtcd } from '../../bench/lib/etcd.js';
+import { reapedChildrenCpuMs } from '../../bench/lib/machine.js';
+import { ingestSizes } from '../../bench/scenarios/ingest.js';
+import { reconcilePlan } from '../../bench/scenarios/reconcile.js';
+import { schedulingPlan } from '../../bench/scenarios/scheduling.js';
 import { tempDir } from '../support/env.js';
+import { startEtcd } from '../support/etcd.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -113,6 +120,54 @@ test('growth rows show per-entity cost relative to the smallest size', () => {
   ]);
   assert.equal(rows.length, 2);
   assert.match(rows[1]!, /\| 2× \|$/);
+});
+
+test('the full run has growth lines up to 100,000 entities; the quick run stays small', () => {
+  const full = ingestSizes(false);
+  assert.deepEqual(full.events, [1000, 10_000, 100_000]);
+  assert.deepEqual(full.persisted, [1000, 10_000, 100_000]);
+  const rec = reconcilePlan(false);
+  assert.deepEqual(
+    rec.sizes.map((s) => s.tasks),
+    [1000, 10_000, 100_000],
+  );
+  assert.ok(rec.sizes.some((s) => s.tasks === rec.throttledAt && s.instances === 1000));
+  const sch = schedulingPlan(false);
+  assert.deepEqual(sch.throttled, [100, 1000]);
+  assert.deepEqual(sch.unthrottled, [1000, 10_000]);
+  assert.ok(sch.throttled.includes(sch.rollingAt) && sch.rollingPct === 10);
+  // the quick run: one small size each, and the throttled pass / rolling update still measured
+  const quickIngest = ingestSizes(true);
+  assert.ok(Math.max(...quickIngest.events, ...quickIngest.persisted) <= 1000);
+  const quickRec = reconcilePlan(true);
+  assert.equal(quickRec.sizes.length, 1);
+  assert.equal(quickRec.sizes[0]!.tasks, quickRec.throttledAt);
+  const quickSch = schedulingPlan(true);
+  assert.ok(quickSch.throttled.includes(quickSch.rollingAt));
+});
+
+test('reapedChildrenCpuMs counts the CPU of a child once it has exited', async () => {
+  const before = reapedChildrenCpuMs();
+  const child = spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 300);']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.ok(reapedChildrenCpuMs() - before >= 100, `${reapedChildrenCpuMs() - before} ms`);
+});
+
+test('emptyEtcd leaves no key of any namespace behind', { timeout: 60_000 }, async () => {
+  const etcd = await startEtcd();
+  const client = new Etcd3({ hosts: etcd.endpoints });
+  try {
+    await client.put('a/1').value('x');
+    await client.namespace('api100/').put('k').value('y');
+    await client.put('\u00ff').value('z');
+    await emptyEtcd(etcd.endpoints);
+    assert.deepEqual(await client.getAll().keys(), []);
+    await client.put('after').value('ok'); // still usable after compaction + defragmentation
+    assert.equal(await client.get('after').string(), 'ok');
+  } finally {
+    client.close();
+    await etcd.stop();
+  }
 });
 
 test(
