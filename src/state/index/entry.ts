@@ -66,8 +66,12 @@ export type InstanceEntry = IndexEntry<StoredInstance>;
 /** Why a stored value could not be indexed (it is skipped and counted, never fatal). */
 export class InvalidStoredValue extends Error {}
 
-class Entry implements IndexEntry {
-  readonly cache: EntryCache = {};
+class Entry implements IndexEntry, EntryCache {
+  // The cache lives in the entry itself (one object less per entity: ~5 MB at 100k tasks).
+  v03: string | undefined = undefined;
+  v03Bytes: number | undefined = undefined;
+  native: string | undefined = undefined;
+  nativeBytes: number | undefined = undefined;
   private parsed: StoredEntity | undefined;
 
   constructor(
@@ -81,9 +85,30 @@ class Entry implements IndexEntry {
     if (kind === 'instance') this.parsed = parsed;
   }
 
+  get cache(): EntryCache {
+    return this;
+  }
+
   get entity(): StoredEntity {
     return this.parsed ?? (JSON.parse(this.raw) as StoredEntity);
   }
+}
+
+/**
+ * Filter values repeat across entities (accounts, regions, clusters, statuses, families, groups,
+ * instances): the index keeps one copy of each, ~25 MB less at 100k tasks than a copy per entity.
+ * Bounded, so values unique to each entity (a startedBy per task, say) cannot grow it without
+ * limit: when full it starts again (values already shared stay shared).
+ */
+const INTERN_MAX = 50_000;
+let interned = new Map<string, string>();
+function intern<S extends string | undefined>(value: S): S {
+  if (value === undefined) return value;
+  const known = interned.get(value);
+  if (known !== undefined) return known as S;
+  if (interned.size >= INTERN_MAX) interned = new Map();
+  interned.set(value, value);
+  return value;
 }
 
 /**
@@ -112,7 +137,12 @@ export function toIndexEntry(key: string, value: string, revision: number): Inde
     parsedKey.kind,
     revision,
     value,
-    { account: parsedKey.account, region: parsedKey.region, cluster: parsedKey.cluster, ...fields },
+    {
+      account: intern(parsedKey.account),
+      region: intern(parsedKey.region),
+      cluster: intern(parsedKey.cluster),
+      ...fields,
+    },
     entity,
   );
 }
@@ -129,20 +159,20 @@ function taskFields(d: TaskDetail): KindFields {
   const td = str(d.taskDefinitionArn);
   const f: KindFields = {
     id: resourceId(arn),
-    status: (str(d.lastStatus) ?? '').toUpperCase(),
-    desiredStatus: (str(d.desiredStatus) ?? '').toUpperCase(),
+    status: intern((str(d.lastStatus) ?? '').toUpperCase()),
+    desiredStatus: intern((str(d.desiredStatus) ?? '').toUpperCase()),
   };
   const startedBy = str(d.startedBy);
-  if (startedBy !== undefined) f.startedBy = startedBy;
-  if (ci) f.containerInstance = resourceId(ci);
+  if (startedBy !== undefined) f.startedBy = intern(startedBy);
+  if (ci) f.containerInstance = intern(resourceId(ci));
   const family = td ? parseTaskDefinitionRef(td)?.family : undefined;
-  if (family) f.family = family;
+  if (family) f.family = intern(family);
   const group = str(d.group);
-  if (group !== undefined) f.group = group;
+  if (group !== undefined) f.group = intern(group);
   return f;
 }
 
 function instanceFields(d: ContainerInstanceDetail): KindFields {
   const arn = str(d.containerInstanceArn) ?? '';
-  return { id: resourceId(arn), status: (str(d.status) ?? '').toUpperCase() };
+  return { id: resourceId(arn), status: intern((str(d.status) ?? '').toUpperCase()) };
 }
