@@ -104,6 +104,46 @@ const cases: Case[] = [
     stops: ['t1:duplicate'],
   },
   {
+    name: 'a RUNNING outdated copy beside a PENDING target copy is stopped only within maxUnavailable',
+    environment: { maxUnavailable: 1 },
+    instances: [instance(1), instance(2), instance(3)],
+    tasks: [1, 2, 3].flatMap((i) => [
+      task(`${i}0`, i, { taskDefinitionArn: TD1 }),
+      task(`${i}1`, i, { lastStatus: 'PENDING', startedAt: undefined }),
+    ]),
+    stops: ['t10:duplicate'],
+    counts: { desired: 3, current: 3, updated: 3, available: 3 },
+    converged: false,
+  },
+  {
+    name: 'held copies share the budget with outdated replacements, duplicates first',
+    environment: { maxUnavailable: 3 },
+    instances: [instance(1), instance(2), instance(3), instance(4), instance(5)],
+    tasks: [
+      task(10, 1, { taskDefinitionArn: TD1 }),
+      task(11, 1, { lastStatus: 'PENDING' }),
+      task(20, 2, { taskDefinitionArn: TD1 }),
+      task(21, 2, { lastStatus: 'PENDING' }),
+      task(30, 3, { taskDefinitionArn: TD1 }),
+      task(40, 4, { taskDefinitionArn: TD1 }),
+    ],
+    // Instance 5 has no task (1 unavailable): 2 left, both for the held copies; instance 5 starts.
+    starts: [instanceArn(5)],
+    stops: ['t10:duplicate', 't20:duplicate'],
+  },
+  {
+    name: 'once the target copy runs, the outdated copy is stopped without using the budget',
+    environment: { maxUnavailable: 1 },
+    instances: [instance(1), instance(2)],
+    tasks: [
+      task(10, 1, { taskDefinitionArn: TD1 }),
+      task(11, 1),
+      task(20, 2, { taskDefinitionArn: TD1 }),
+      task(21, 2),
+    ],
+    stops: ['t10:duplicate', 't20:duplicate'],
+  },
+  {
     name: 'INACTIVE, DRAINING without tasks, disconnected and REGISTERING instances get nothing',
     instances: [
       instance(1, { status: 'INACTIVE' }),
@@ -441,15 +481,27 @@ describe('daemon planner (exhaustive invariants)', () => {
             lastStatus: rnd() < 0.2 ? 'PENDING' : 'RUNNING',
           }),
         );
+        // Sometimes a second copy (someone started one, or a copy of the target is on its way).
+        if (rnd() < 0.2)
+          tasks.push(
+            task(`${i}b`, i, {
+              taskDefinitionArn: rnd() < 0.5 ? TD1 : TD2,
+              lastStatus: rnd() < 0.5 ? 'PENDING' : 'RUNNING',
+            }),
+          );
       }
       const maxUnavailable = rnd() < 0.5 ? 1 + Math.floor(rnd() * 5) : `${5 + Math.floor(rnd() * 50)}%`;
       const p = plan(env({ maxUnavailable }), instances, tasks, ctx());
-      const running = new Set(tasks.filter((t) => t.lastStatus === 'RUNNING').map((t) => t.arn));
-      const stoppedRunning = p.actions.filter((a) => a.type === 'stop' && running.has(a.task)).length;
-      const after = p.unavailable + stoppedRunning;
+      // What ECS would have: instances with a RUNNING copy before, and after the plan's stops.
+      const stopped = new Set(p.actions.flatMap((a) => (a.type === 'stop' ? [a.task] : [])));
+      const up = (keep: (t: TaskView) => boolean) =>
+        new Set(tasks.filter((t) => t.lastStatus === 'RUNNING' && keep(t)).map((t) => t.instanceArn)).size;
+      const downBefore = n - up(() => true);
+      const downAfter = n - up((t) => !stopped.has(t.arn));
+      assert.equal(p.counts.available, n - downBefore, `round ${round}: available`);
       assert.ok(
-        stoppedRunning === 0 || after <= p.maxUnavailable,
-        `round ${round}: ${after} > ${p.maxUnavailable}`,
+        downAfter === downBefore || downAfter <= p.maxUnavailable,
+        `round ${round}: ${downAfter} instances down after the plan > ${p.maxUnavailable}`,
       );
     }
   });

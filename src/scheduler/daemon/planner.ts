@@ -188,6 +188,8 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
   const target = env.taskDefinition;
   const canAct = env.mode !== 'inactive';
   const outdated: Array<{ instance: string; task: TaskView; running: boolean }> = [];
+  /** Per instance, RUNNING extra copies beside a kept copy that is not running yet (stopped within the budget). */
+  const heldCopies: TaskView[][] = [];
   let unavailable = 0;
   let inFlight = 0;
   let backingOff = 0;
@@ -263,9 +265,18 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
       kept = extra[0]!;
       updated = kept.taskDefinitionArn === target;
       running = kept.lastStatus === 'RUNNING';
+      let runningCopies: TaskView[] | undefined;
       for (let k = 1; k < extra.length; k++) {
         duplicates++;
-        if (canAct) stop(actions, extra[k]!, 'duplicate');
+        if (!canAct) continue;
+        // The kept copy (the target revision) is not running yet but this one is: stopping it
+        // takes the instance down, so it is a replacement and waits for the budget below.
+        if (!running && extra[k]!.lastStatus === 'RUNNING') (runningCopies ??= []).push(extra[k]!);
+        else stop(actions, extra[k]!, 'duplicate');
+      }
+      if (runningCopies) {
+        heldCopies.push(runningCopies);
+        running = true; // a copy runs: the instance is available until that copy is stopped
       }
     }
     if (keptK >= 0) {
@@ -312,11 +323,17 @@ export function planPrepared(env: PlannerEnvironment, view: ClusterView, ctx: Pl
   counts.available = available;
 
   const maxUnavailable = Math.max(1, resolveCount(env.maxUnavailable, counts.desired, 'up'));
+  let budget = maxUnavailable - unavailable;
+  // Duplicates first: their instance already has a copy of the target revision.
+  for (const copies of heldCopies) {
+    if (budget <= 0) break;
+    budget--;
+    for (const t of copies) stop(actions, t, 'duplicate');
+  }
   if (canAct && env.mode !== 'paused' && env.mode !== 'delete') {
     // Every replacement uses the budget, except an outdated task that has not reached RUNNING for
     // a long time (stuck): cluster state lags ECS by seconds, so a task that looks PENDING may be
     // running already, and replacing it "for free" would take more instances down than allowed.
-    let budget = maxUnavailable - unavailable;
     const stuckAfter = ctx.stuckAfterMs ?? 60_000;
     const isStuck = (o: (typeof outdated)[number]) =>
       !o.running && o.task.createdAt !== undefined && ctx.now - Date.parse(o.task.createdAt) > stuckAfter;
