@@ -1,8 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BloxError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { createAdminHandler, type AdminTarget } from './admin/index.js';
@@ -127,34 +125,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ecs.fleet.scale(demo.name ?? 'default', demo.instances ?? 3);
   }
 
-  // Long polls must end when their client goes away, and the request seam carries no signal:
-  // each request runs inside an AsyncLocalStorage scope holding its response, and a long poll
-  // asks for a signal that fires when that response closes before it was sent.
-  const responses = new AsyncLocalStorage<ServerResponse>();
-  const disconnectSignal = (): AbortSignal | undefined => {
-    const res = responses.getStore();
-    if (!res) return undefined;
-    const controller = new AbortController();
-    if (res.destroyed) controller.abort();
-    else
-      res.once('close', () => {
-        if (!res.writableFinished) controller.abort();
-      });
-    return controller.signal;
-  };
   // eslint-disable-next-line prefer-const -- assigned once listening; the admin handler reads it lazily
   let local: LocalAws;
   const admin = createAdminHandler(adminTarget(() => local));
-  const http = createEmulatorHttpServer([admin, ecs.handler, createSqsHandler(sqs, { disconnectSignal })]);
-  const requestListeners = http.server.listeners('request') as Array<
-    (req: IncomingMessage, res: ServerResponse) => void
-  >;
-  http.server.removeAllListeners('request');
-  http.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    responses.run(res, () => {
-      for (const listener of requestListeners) listener.call(http.server, req, res);
-    });
-  });
+  // long polls end when their client goes away: each request carries that as its signal
+  const http = createEmulatorHttpServer([admin, ecs.handler, createSqsHandler(sqs)]);
 
   let address: { host: string; port: number };
   try {

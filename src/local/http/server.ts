@@ -35,17 +35,31 @@ export function createEmulatorHttpServer(handlers: ServiceHandler[]): EmulatorHt
           }),
         };
       } else {
-        const url = new URL(req.url ?? '/', 'http://localhost');
+        // AWS SDKs always POST to "/": skip URL parsing for it (same path and empty query)
+        const rawUrl = req.url ?? '/';
+        const url = rawUrl === '/' ? undefined : new URL(rawUrl, 'http://localhost');
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.headers))
           headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+        let disconnect: AbortController | undefined;
         const request: EmulatorRequest = {
           method: req.method ?? 'GET',
-          path: url.pathname,
-          query: url.searchParams,
+          path: url ? url.pathname : '/',
+          query: url ? url.searchParams : new URLSearchParams(),
           headers,
           body,
           host: headers.host ?? 'localhost',
+          get signal() {
+            if (!disconnect) {
+              const controller = (disconnect = new AbortController());
+              if (res.destroyed) controller.abort();
+              else
+                res.once('close', () => {
+                  if (!res.writableFinished) controller.abort();
+                });
+            }
+            return disconnect.signal;
+          },
         };
         response = (await dispatch(request)) ?? notFound(request);
       }

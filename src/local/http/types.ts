@@ -13,6 +13,12 @@ export interface EmulatorRequest {
   body: Buffer;
   /** Host header value as the client sent it, for building queue URLs. */
   host: string;
+  /**
+   * Aborts when the client goes away before its answer is sent (a long poll then ends at once).
+   * Made on first read, so requests that never wait pay nothing for it; absent for requests
+   * that do not come through the HTTP server.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface EmulatorResponse {

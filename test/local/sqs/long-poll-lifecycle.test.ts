@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalAws } from '../../../src/local/index.js';
 import { waitFor } from '../../support/env.js';
+import { startSqs } from './harness.js';
 
 /** A 20 s long poll sent as raw JSON 1.0, abortable. */
 function longPoll(endpoint: string, queueUrl: string, signal: AbortSignal): Promise<Response> {
@@ -28,6 +29,31 @@ describe('long polls end with their client and with the server', () => {
       await waitFor('the server to drop the poll', () => local.sqs.pendingPolls === 0, { timeoutMs: 3000 });
     } finally {
       await local.close();
+    }
+  });
+
+  it('the request signal of the bare HTTP server ends a long poll whose client disconnects (query protocol too)', async () => {
+    const { sqs, endpoint, close } = await startSqs();
+    try {
+      sqs.createQueue('q');
+      const json = new AbortController();
+      const jsonPoll = longPoll(endpoint, sqs.queueUrl('q'), json.signal).catch((err: Error) => err);
+      const query = new AbortController();
+      const queryPoll = fetch(`${endpoint}/123456789012/q`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'Action=ReceiveMessage&Version=2012-11-05&WaitTimeSeconds=20',
+        signal: query.signal,
+      }).catch((err: Error) => err);
+      await waitFor('both polls to wait on the server', () => sqs.pendingPolls === 2);
+      json.abort();
+      assert.equal(((await jsonPoll) as Error).name, 'AbortError');
+      await waitFor('the server to drop the JSON poll', () => sqs.pendingPolls === 1, { timeoutMs: 3000 });
+      query.abort();
+      assert.equal(((await queryPoll) as Error).name, 'AbortError');
+      await waitFor('the server to drop the query poll', () => sqs.pendingPolls === 0, { timeoutMs: 3000 });
+    } finally {
+      await close();
     }
   });
 
