@@ -72,6 +72,8 @@ export class SqsEmulator {
   private readonly queues = new Map<string, SqsQueue>();
   private readonly polls = new Set<() => void>();
   private readonly dedup = new Map<string, { messageId: string; expiresAt: number }>();
+  /** QueueUrl → queue name (null: names none), bounded; names do not depend on which queues exist. */
+  private readonly urlNames = new Map<string, string | null>();
   private closed = false;
 
   constructor(options: SqsEmulatorOptions = {}) {
@@ -158,21 +160,38 @@ export class SqsEmulator {
 
   /** Finds the queue a QueueUrl names; `http://host/<account>/<name>`, a path, or a bare name. */
   resolveQueueUrl(url: string): SqsQueue {
+    // every call names its queue by URL: parse each distinct URL once
+    let name = this.urlNames.get(url);
+    if (name === undefined) {
+      name = this.queueNameOf(url);
+      if (this.urlNames.size >= 1000) this.urlNames.clear();
+      this.urlNames.set(url, name);
+    }
+    const queue = name === null ? undefined : this.queues.get(name);
+    if (!queue) throw sqsErrors.queueDoesNotExist();
+    return queue;
+  }
+
+  /** The queue name a QueueUrl names, or null when it cannot name one of this account's queues. */
+  private queueNameOf(url: string): string | null {
     let path = url;
     if (/^https?:\/\//i.test(url)) {
       try {
         path = new URL(url).pathname;
       } catch {
-        throw sqsErrors.queueDoesNotExist();
+        return null;
       }
     }
     const parts = path.split('/').filter((p) => p !== '');
     const name = parts[parts.length - 1];
-    if (!name || parts.length > 2) throw sqsErrors.queueDoesNotExist();
-    if (parts.length === 2 && parts[0] !== this.account) throw sqsErrors.queueDoesNotExist();
-    const queue = this.queues.get(decodeURIComponent(name));
-    if (!queue) throw sqsErrors.queueDoesNotExist();
-    return queue;
+    if (!name || parts.length > 2) return null;
+    if (parts.length === 2 && parts[0] !== this.account) return null;
+    try {
+      return decodeURIComponent(name);
+    } catch {
+      // a malformed escape names no queue (as before: decodeURIComponent threw a URIError)
+      return null;
+    }
   }
 
   queueByArn(arn: string): SqsQueue | undefined {

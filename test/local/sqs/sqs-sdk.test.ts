@@ -93,6 +93,13 @@ describe('SQS emulator through @aws-sdk/client-sqs (JSON 1.0)', () => {
     assert.equal(after.QueueUrls?.length, 2);
     const gone = await rejection(client.send(new DeleteQueueCommand({ QueueUrl: all.QueueUrls![0] })));
     assert.equal(gone.name, 'QueueDoesNotExist');
+    // the same URL once its queue exists again, and URLs that cannot name a queue
+    await client.send(new CreateQueueCommand({ QueueName: 'list-a' }));
+    await env.sqs.call('GetQueueAttributes', { QueueUrl: all.QueueUrls![0] });
+    for (const bad of [`${all.QueueUrls![0]}%E0%A4%A`, 'http://[bad', '/999999999999/list-a', '/a/b/c'])
+      await assert.rejects(env.sqs.call('GetQueueAttributes', { QueueUrl: bad }), {
+        code: 'QueueDoesNotExist',
+      });
     const none = await client.send(new ListQueuesCommand({ QueueNamePrefix: 'zzz' }));
     assert.equal(none.QueueUrls, undefined);
   });
