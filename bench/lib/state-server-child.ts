@@ -24,6 +24,11 @@ export async function childMain(init: { store: StoreSpec; port: number }) {
     readyAt: () => readyAt,
     rssMb: () => rssMb(),
     cpuMs: () => cpuMs(),
+    /** A full garbage collection when the child runs with --expose-gc (diagnosis: live vs not yet collected). */
+    gc: () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return null;
+    },
     /** Where the memory is (MB): process.memoryUsage() and the used / committed size of each V8 heap space. */
     memory: () => {
       const mb = (b: number) => Math.round(b / 2 ** 20);
