@@ -11,6 +11,7 @@ import {
   type ClusterWatchHandlers,
 } from '../../src/scheduler/framework/source.js';
 import { WorkQueue } from '../../src/scheduler/framework/work-queue.js';
+import { Controller } from '../../src/scheduler/framework/controller.js';
 import { tempDir, waitFor } from '../support/env.js';
 import { CLUSTER, instanceArn, taskArn } from './support/fixtures.js';
 import { storedInstance, storedTask } from './support/entities.js';
@@ -159,6 +160,48 @@ describe('informer over the in-memory source', () => {
       state.watch(1, { onChanges: () => undefined, onError: () => undefined }),
       SourceGoneError,
     );
+  });
+});
+
+describe('controller', () => {
+  /** Puts `n` instances one at a time, a timer tick apart; answers the instance counts each pass saw. */
+  async function joinOneByOne(eventDelayMs: number, n: number): Promise<number[]> {
+    const state = new MemoryClusterState();
+    const informer = new ClusterInformer(state);
+    await informer.start();
+    const seen: number[] = [];
+    const controller = new Controller<string>({
+      informer,
+      keysFor: () => ['env'],
+      allKeys: () => [],
+      reconcile: async () => {
+        seen.push(informer.instances(CLUSTER).length);
+      },
+      eventDelayMs,
+    });
+    await controller.start();
+    try {
+      for (let i = 1; i <= n; i++) {
+        state.put(storedInstance(i));
+        await new Promise<void>((r) => setTimeout(r, 1));
+      }
+      await waitFor('a pass saw every instance', () => seen.at(-1) === n);
+      return seen;
+    } finally {
+      await controller.stop();
+      await informer.stop();
+    }
+  }
+
+  it('reconciles at once per event by default, and lets a burst of events share passes with eventDelayMs', async () => {
+    const eager = await joinOneByOne(0, 40);
+    const coalesced = await joinOneByOne(40, 40);
+    assert.ok(eager.length >= 20, `without a delay nearly every event has its pass (${eager.length})`);
+    assert.ok(
+      coalesced.length * 2 <= eager.length,
+      `with a delay far fewer passes (${coalesced.length} against ${eager.length})`,
+    );
+    assert.equal(coalesced.at(-1), 40);
   });
 });
 

@@ -34,6 +34,11 @@ export interface DaemonControllerOptions {
   intentTtlMs?: number;
   /** Look again this soon while a rollout or launches are under way (default 1 s). */
   activeRequeueMs?: number;
+  /**
+   * Cluster changes within this window share one planning pass (default 25 ms). A fleet joining
+   * arrives as a stream of changes; a pass per change cost more CPU than it saved in latency.
+   */
+  eventDelayMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Called after every planned pass (observability, tests, benchmarks). */
@@ -92,6 +97,7 @@ export class DaemonController {
       },
       reconcile: (key) => this.reconcile(key),
       resyncMs: this.options.resyncMs ?? 10_000,
+      eventDelayMs: this.options.eventDelayMs ?? 25,
       logger: this.logger,
     });
     this.controller = controller;

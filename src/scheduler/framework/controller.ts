@@ -12,6 +12,12 @@ export interface ControllerOptions<K> {
   reconcile(key: K): Promise<void | { requeueAfterMs?: number }>;
   /** Periodic resync of every key (default 30 s): repairs anything an event did not cover. */
   resyncMs?: number;
+  /**
+   * A key concerned by an informer event is reconciled at most this long after the event (default
+   * 0: at once). Events of a burst (a fleet joining, a stream catching up) then share one pass
+   * instead of each asking for its own; resyncs and explicit adds are not delayed.
+   */
+  eventDelayMs?: number;
   concurrency?: number;
   logger?: Logger;
 }
@@ -36,8 +42,9 @@ export class Controller<K = string> {
   }
 
   async start(): Promise<void> {
+    const delay = this.options.eventDelayMs ?? 0;
     this.unsubscribe = this.options.informer.onEvent((e) => {
-      for (const key of this.options.keysFor(e)) this.queue.add(key);
+      for (const key of this.options.keysFor(e)) this.queue.addAfter(key, delay);
     });
     this.queue.start();
     await this.resync();

@@ -256,7 +256,7 @@ class IngestLoop {
 
   /**
    * One receiver. A long-poller (`burst` false) runs until stop; a burst receiver short-polls and
-   * leaves after its first empty or failed receive.
+   * leaves after its first receive that is not full (or fails).
    */
   private async poll(poller: number, signal: AbortSignal, burst: boolean): Promise<void> {
     // Handlers resolved once for this receiver, with its abort signal (stop() ends a long poll at once).
@@ -293,7 +293,8 @@ class IngestLoop {
         if (this.opts.waitTimeSeconds === 0) await sleep(100, signal);
         continue;
       }
-      if (messages.length >= this.opts.batchSize) this.maybeBurst();
+      const full = messages.length >= this.opts.batchSize;
+      if (full) this.maybeBurst();
       let committed: boolean;
       try {
         const done = await this.processBatch(messages);
@@ -304,8 +305,10 @@ class IngestLoop {
         this.fail('process', err, { poller });
         committed = false;
       }
+      // A burst receiver stays only while receives come back full: on a trickle, short polls in a
+      // loop would cost a request per message or two where the long-pollers batch them.
+      if (burst && (!committed || !full)) break;
       if (committed) failures = 0;
-      else if (burst) break;
       else {
         failures++;
         await sleep(backoffDelay(failures, this.opts.errorBackoff), signal);

@@ -8,10 +8,12 @@ export interface IngestOptions {
   /** Concurrent long-pollers, always running (default 4). */
   pollers?: number;
   /**
-   * Receivers at most while the queue has a backlog (default 16; never fewer than `pollers`): a
+   * Receivers at most while the queue has a backlog (default: `pollers`, i.e. none added): a
    * receive that comes back full adds a short-polling receiver, which leaves as soon as one of its
-   * receives comes back empty. A burst (a fleet joining, a deployment) drains at the rate of many
-   * receivers while an idle queue holds only `pollers` long polls.
+   * receives comes back less than full, so a backlog drains at the rate of many receivers while an
+   * idle queue holds only `pollers` long polls. Off by default: in one process with the scheduler
+   * (`blox up`) the extra receivers' work delayed the scheduler's ECS calls more than it sped up
+   * the ingest (docs/state-ingest.md); a state service on its own can turn it on.
    */
   maxPollers?: number;
   /** Long-poll wait, 0–20 s (default 20). */
@@ -76,7 +78,8 @@ export function resolveIngestOptions(o: IngestOptions): ResolvedIngestOptions {
   return {
     queue: o.queue.trim(),
     pollers: intIn('pollers', o.pollers, 4, 1, 64),
-    maxPollers: Math.max(intIn('pollers', o.pollers, 4, 1, 64), intIn('maxPollers', o.maxPollers, 16, 1, 64)),
+    // Off unless asked for: see the option's comment.
+    maxPollers: Math.max(intIn('pollers', o.pollers, 4, 1, 64), intIn('maxPollers', o.maxPollers, 1, 1, 64)),
     waitTimeSeconds: intIn('waitTimeSeconds', o.waitTimeSeconds, 20, 0, 20),
     visibilityTimeoutSeconds: intIn('visibilityTimeoutSeconds', o.visibilityTimeoutSeconds, 30, 0, 43_200),
     batchSize: intIn('batchSize', o.batchSize, 10, 1, 10),
