@@ -201,7 +201,7 @@ async function measure(ctx: ScenarioContext, figures: Figures, emu: ChildHandle)
   const ecsWire = wireClient(endpoint, 'ecs', region, 1);
   try {
     // ---- SQS: ReceiveMessage(10) + DeleteMessageBatch(10), 8 pollers, until n messages are gone.
-    const n = ctx.quick ? 2000 : 20_000;
+    const n = ctx.quick ? 1500 : 20_000;
     const sizeLabel = `${count(n)} messages of 2 KB`;
     for (const client of ['wire', 'sdk'] as const) {
       const rates: number[] = [];
@@ -265,7 +265,7 @@ async function measure(ctx: ScenarioContext, figures: Figures, emu: ChildHandle)
       );
       populated = scale.tasks;
       const arns = await emu.call<string[]>('taskArns', { cluster: 'bench' });
-      const samples = ctx.quick ? 300 : 2000;
+      const samples = ctx.quick ? 100 : 1000;
       const label = `${count(scale.instances)} instances / ${count(arns.length)} tasks`;
       const clients = {
         'wire client': async (tasks: string[]) => {
