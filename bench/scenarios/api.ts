@@ -80,7 +80,7 @@ async function rawReadAll(spec: StoreSpec): Promise<number> {
 export async function run(ctx: ScenarioContext, figures: Figures): Promise<void> {
   // The quick run (CI: the report is produced) measures one size; the full run a line per size.
   const sizes = ctx.quick ? [1000] : [1000, 10_000, 100_000];
-  const seconds = ctx.quick ? 0.3 : 3;
+  const seconds = ctx.quick ? 0.2 : 3;
   const etcd = await etcdFor(ctx);
   const dir = await tempDir('blox-bench-api-');
   try {

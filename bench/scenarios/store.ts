@@ -94,7 +94,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
         if (!get.get(k)) upsert.run(k, v);
       });
       const raw: Impl = { put: async (k, v) => upsert.run(k, v), txn: async (k, v) => txn(k, v) };
-      await compare(ctx, figures, 'sqlite', raw, storeImpl(store), ctx.quick ? 2000 : 20_000);
+      await compare(ctx, figures, 'sqlite', raw, storeImpl(store), ctx.quick ? 1000 : 20_000);
     } finally {
       db.close();
       await store.close();
@@ -116,7 +116,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
         put: (k, v) => ns.put(k).value(v).exec(),
         txn: (k, v) => ns.if(k, 'Create', '==', 0).then(ns.put(k).value(v)).commit(),
       };
-      await compare(ctx, figures, 'etcd', raw, storeImpl(store), ctx.quick ? 200 : 2000);
+      await compare(ctx, figures, 'etcd', raw, storeImpl(store), ctx.quick ? 100 : 2000);
     } finally {
       client.close();
       await store.close();
