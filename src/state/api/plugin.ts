@@ -7,6 +7,7 @@ import { registerEntityRoutes } from './routes-entities.js';
 import type { StreamHub } from './routes-stream.js';
 import { registerStreamRoutes, type StreamSettings } from './routes-stream.js';
 import { statusSchema } from './schemas.js';
+import { warmItemCache } from './warm-cache.js';
 
 export interface StateApiOptions {
   index: StateIndex;
@@ -19,6 +20,12 @@ export interface StateApiOptions {
    * Each is called per request and must answer at once (no I/O that can block).
    */
   status?: Record<string, () => unknown>;
+  /**
+   * Serialise every entity's v0.3 list item in the background once the index is ready (default
+   * true), so the first unpaginated list of a cluster is as fast as the next. Costs the memory
+   * heavy querying fills anyway (~0.8 KB per task); set false when lists are rare and memory tight.
+   */
+  warmListCache?: boolean;
   /** Filled with the stream hub, so the owner can close every stream on shutdown and tests can count clients. */
   onHub?: (hub: StreamHub) => void;
 }
@@ -73,6 +80,10 @@ export function stateApiPlugin(options: StateApiOptions): FastifyPluginAsync {
         ...extra,
       };
     });
-    app.addHook('onClose', async () => hub.closeAll());
+    const warmer = options.warmListCache === false ? undefined : warmItemCache(index);
+    app.addHook('onClose', async () => {
+      warmer?.stop();
+      hub.closeAll();
+    });
   };
 }
