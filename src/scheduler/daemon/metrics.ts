@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { BloxError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   EcsActuator,
@@ -74,7 +75,8 @@ export class SchedulerMetrics {
     private readonly sources: SchedulerMetricsSources,
   ) {
     if (registry.getSingleMetric('blox_scheduler_leader'))
-      throw new Error(
+      throw new BloxError(
+        'SchedulerMetricsRegistered',
         'this metrics registry already has a daemon scheduler: start one scheduler per registry (one per process)',
       );
     this.logger = (sources.logger ?? silentLogger).child({ component: 'scheduler-metrics' });
