@@ -284,9 +284,12 @@ async function measure(ctx: ScenarioContext, figures: Figures, emu: ChildHandle)
       for (const [client, describe] of Object.entries(clients)) {
         const p50s: number[] = [];
         const p99s: number[] = [];
+        const cpuPerCall: number[] = [];
         const l0 = load()[0];
         for (let r = 0; r < ctx.runs; r++) {
+          const cpu0 = await emu.call<number>('cpuMs');
           const { p50, p99 } = await describeLatency(describe, arns, samples);
+          cpuPerCall.push(((await emu.call<number>('cpuMs')) - cpu0) / (samples + 50));
           p50s.push(p50);
           p99s.push(p99);
         }
@@ -310,6 +313,17 @@ async function measure(ctx: ScenarioContext, figures: Figures, emu: ChildHandle)
             loadStart: l0,
             note,
           });
+        figures.add({
+          name: `DescribeTasks(100) emulator CPU per call, ${client}`,
+          backend: 'none',
+          size: scale.tasks,
+          sizeLabel: label,
+          unit: 'ms',
+          better: 'lower',
+          runs: cpuPerCall,
+          loadStart: l0,
+          note: 'CPU time (user + system) of the emulator process over the run divided by the calls: its own cost per call, whatever else the machine runs.',
+        });
       }
     }
   } finally {

@@ -122,7 +122,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
       if (size > MAX_REQUEST_BYTES) tooLarge = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    // most bodies arrive in one chunk: hand that over without copying it
+    req.on('end', () =>
+      resolve(tooLarge ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
+    );
     req.on('error', reject);
   });
 }
