@@ -34,11 +34,11 @@ describe('list item cache warmer', () => {
     }
   });
 
-  it('stops between slices and when stopped before the index is ready', async () => {
+  it('works in slices, stops between slices and when stopped before the index is ready', async () => {
     const index = new StateIndex();
     const all = entries();
     index.replaceAll(all, 200);
-    const warmer = warmItemCache(index, { slice: 10 });
+    const warmer = warmItemCache(index, { slice: 10, budgetMs: 0 }); // one slice per turn
     await new Promise((r) => setImmediate(r)); // the first slice
     warmer.stop();
     await warmer.done;
