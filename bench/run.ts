@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     for (const s of selected) {
       outcomes.push(await runScenario(s.name, ctx, args.quick ? s.quickS : s.fullS));
       if (etcd && s.etcd)
-        await emptyEtcd(etcd.endpoints).catch((err: unknown) =>
+        await bounded(emptyEtcd(etcd.endpoints), 120_000).catch((err: unknown) =>
           console.error(`bench: could not empty etcd after ${s.name}: ${String(err)}`),
         );
     }
@@ -178,6 +178,15 @@ async function main(): Promise<void> {
   console.error(
     `\nsuite (${suite}) done in ${result.seconds.toFixed(0)} s (CPU ${fmtCpu(result.cpuSeconds)} s, load ${load().join(', ')}): ${outcomes.filter((o) => o.status === 'ok').length}/${outcomes.length} scenarios ok; targets ${met}/${result.targets.length} met\nwrote ${jsonPath}\nwrote ${mdPath}`,
   );
+}
+
+/** `promise`, or a rejection after `ms` (so a stuck etcd cannot hang the suite). */
+function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function fmtCpu(s: number | undefined): string {

@@ -80,9 +80,12 @@ async function pass(
   }
 }
 
-/** Sizes of the full passes; the throttled pass runs at `throttledAt` (the size the target is stated for). */
+/**
+ * Sizes of the full passes (and the stores each runs on: every store by default); the throttled
+ * pass runs at `throttledAt` (the size the target is stated for).
+ */
 export function reconcilePlan(quick: boolean): {
-  sizes: Array<{ instances: number; tasks: number }>;
+  sizes: Array<{ instances: number; tasks: number; backends?: Array<'sqlite' | 'etcd'> }>;
   throttledAt: number;
 } {
   return quick
@@ -91,7 +94,10 @@ export function reconcilePlan(quick: boolean): {
         sizes: [
           { instances: 100, tasks: 1000 },
           { instances: 1000, tasks: 10_000 },
-          { instances: 10_000, tasks: 100_000 },
+          // A pass of 100,000 tasks takes minutes today (its cost grows faster than the size: the
+          // growth table shows it), so the largest size runs on the embedded store only, the one
+          // the reconcile target is stated for; etcd's line ends at 10,000 tasks.
+          { instances: 10_000, tasks: 100_000, backends: ['sqlite'] },
         ],
         // At 100,000 tasks a throttled pass is ~2,200 reads at 20/s (≈ 2 minutes a run): the
         // throttle-bound ratio is measured at 10,000 tasks, where the target is stated.
@@ -129,7 +135,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
         const expected = size.instances + size.tasks;
         const ceiling: number[] = [];
         for (let r = 0; r < ctx.runs; r++) ceiling.push(await sdkOnly(ecs, 'bench'));
-        for (const backend of ctx.backends) {
+        for (const backend of ctx.backends.filter((b) => !size.backends || size.backends.includes(b))) {
           const l0 = load()[0];
           const runs: number[] = [];
           for (let r = 0; r < ctx.runs; r++) {
