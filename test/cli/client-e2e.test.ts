@@ -146,6 +146,10 @@ describe('blox client commands against blox up', () => {
       );
       assert.match(lines.at(-1)!, /completed: revision 1 runs on 3 instance\(s\)$/);
       assert.equal(await runningTasks('blox-demo-daemon:1'), 3);
+      // State and scheduler metrics share the one /metrics of `blox up`.
+      const metrics = await (await fetch(`${up.api}/metrics`)).text();
+      assert.match(metrics, /^blox_scheduler_environment_desired\{environment="demo"\} 3$/m);
+      assert.match(metrics, /^blox_state_/m);
       const table = await blox('tasks', '--cluster', 'default', ...e);
       assert.equal(table.out.split('\n').filter((l) => l.includes('blox-demo-daemon:1')).length, 3);
 

@@ -138,6 +138,10 @@ describe('blox scheduler (process, remote state service)', () => {
       intervalMs: 100,
     });
     assert.deepEqual(timeline.duplicates, []);
+    // The scheduler's metrics are served on the process's /metrics.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^blox_scheduler_leader 1$/m);
+    assert.match(metrics, /^blox_scheduler_environment_desired\{environment="cli-env"\} 5$/m);
     child.kill('SIGTERM');
     const r = await exited;
     assert.equal(r.code, 0, r.stderr);

@@ -27,8 +27,10 @@ export const schedulerCommand = defineCommand({
     const backend = storeOptions.backend;
     const store = await openStore(storeOptions, logger);
     const ecs = createEcsClient(awsOptionsFromSettings(config, process.env.ECS_ENDPOINT));
+    const registry = createMetricsRegistry();
     const scheduler = await startScheduler({
       store,
+      registry,
       source: remoteStateSource({ endpoint: stateEndpointUrl(config.cssEndpoint!) }),
       ecs,
       logger,
@@ -39,7 +41,7 @@ export const schedulerCommand = defineCommand({
     const app = await createHttpApp({
       logger,
       plugins: [scheduler.routes],
-      registry: createMetricsRegistry(),
+      registry,
       readiness: scheduler.readiness,
       title: 'Blox daemon scheduler',
       version: VERSION,

@@ -57,6 +57,8 @@ export async function composeBlox(options: ComposeOptions): Promise<ComposedBlox
       source: inProcessClusterSource(state.index),
       ecs: options.ecs,
       logger: options.logger,
+      // One registry per process: state and scheduler metrics are served together on /metrics.
+      registry: state.registry,
     });
     app = await createHttpApp({
       logger: options.logger,
