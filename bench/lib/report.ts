@@ -150,7 +150,7 @@ export function growthRows(figures: Figure[]): string[] {
     for (const f of sorted) {
       const rel = perUnit(f) / perUnit(first);
       rows.push(
-        `| ${f.scenario} | ${f.name} | ${BACKEND[f.backend]} | ${f.sizeLabel} | ${fmt(f.median)} ${f.unit} | ${f === first ? '1×' : `${fmt(rel, 2)}×`} |`,
+        `| ${f.scenario} | ${f.name} | ${BACKEND[f.backend]} | ${f.sizeLabel} | ${fmt(f.median)} ${f.unit} | ${f === first ? '1×' : Number.isFinite(rel) ? `${fmt(rel, 2)}×` : '–'} |`,
       );
     }
   }

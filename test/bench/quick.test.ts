@@ -120,6 +120,12 @@ test('growth rows show per-entity cost relative to the smallest size', () => {
   ]);
   assert.equal(rows.length, 2);
   assert.match(rows[1]!, /\| 2× \|$/);
+  // a figure that is 0 at the smallest size has no per-unit ratio (not "NaN×")
+  const zero = growthRows([
+    figure({ name: 'duplicates', size: 100, sizeLabel: '100', median: 0 }),
+    figure({ name: 'duplicates', size: 1000, sizeLabel: '1,000', median: 0 }),
+  ]);
+  assert.match(zero[1]!, /\| – \|$/);
 });
 
 test('the full run has growth lines up to 100,000 entities; the quick run stays small', () => {
