@@ -17,30 +17,39 @@ import { startAws } from './harness.js';
 
 export type Backend = { backend: 'sqlite' } | { backend: 'etcd'; endpoints: string[]; namespace: string };
 
-/** A live view of ECS (from the emulator's own change feed) that flags any moment with two daemon copies on one instance. */
+interface TimelineTask {
+  instance: string;
+  group: string;
+  lastStatus: string;
+  desiredStatus: string;
+  taskDefinitionArn: string;
+  startedBy?: string;
+}
+
+/**
+ * A live view of ECS (from the emulator's own change feed) that flags any moment with two daemon
+ * copies on one instance. Counts are kept incrementally per change (benchmarks feed it 10,000s of
+ * tasks, and a scan per change would cost the measured process quadratic CPU).
+ */
 export class TaskTimeline {
-  readonly tasks = new Map<
-    string,
-    {
-      instance: string;
-      group: string;
-      lastStatus: string;
-      desiredStatus: string;
-      taskDefinitionArn: string;
-      startedBy?: string;
-    }
-  >();
+  readonly tasks = new Map<string, TimelineTask>();
   /** Moments where an instance had two live (desired RUNNING) tasks of one group. */
   readonly duplicates: string[] = [];
   maxUnavailable = 0;
   private watchGroup: string | undefined;
   private eligible: (() => number) | undefined;
+  /** Live (desired RUNNING, not STOPPED) task ARNs by group and instance. */
+  private readonly live = new Map<string, Set<string>>();
+  /** RUNNING (and desired RUNNING) tasks by group, then instance. */
+  private readonly runningOn = new Map<string, Map<string, number>>();
+  /** RUNNING (and desired RUNNING) tasks by group and task definition, and by group alone. */
+  private readonly runningCount = new Map<string, number>();
 
   constructor(aws: LocalAws) {
     aws.ecs.onChange((c) => {
       if (c.kind !== 'task') return;
       const d = c.detail as Record<string, string>;
-      const task = {
+      const task: TimelineTask = {
         instance: d.containerInstanceArn ?? '',
         group: d.group ?? '',
         lastStatus: d.lastStatus ?? '',
@@ -48,27 +57,18 @@ export class TaskTimeline {
         taskDefinitionArn: d.taskDefinitionArn ?? '',
         ...(d.startedBy ? { startedBy: d.startedBy } : {}),
       };
-      this.tasks.set(d.taskArn!, task);
-      if (task.group.startsWith('blox:') && task.desiredStatus === 'RUNNING') {
-        const copies = [...this.tasks.values()].filter(
-          (t) =>
-            t.group === task.group &&
-            t.instance === task.instance &&
-            t.desiredStatus === 'RUNNING' &&
-            t.lastStatus !== 'STOPPED',
-        );
-        if (copies.length > 1) this.duplicates.push(`${task.group} on ${task.instance}`);
+      const arn = d.taskArn!;
+      const before = this.tasks.get(arn);
+      if (before) this.count(arn, before, -1);
+      this.tasks.set(arn, task);
+      this.count(arn, task, 1);
+      if (task.group.startsWith('blox:') && isLive(task)) {
+        if ((this.live.get(`${task.group}\n${task.instance}`)?.size ?? 0) > 1)
+          this.duplicates.push(`${task.group} on ${task.instance}`);
       }
       if (this.watchGroup && this.eligible) {
-        const running = new Set(
-          [...this.tasks.values()]
-            .filter(
-              (t) =>
-                t.group === this.watchGroup && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING',
-            )
-            .map((t) => t.instance),
-        );
-        this.maxUnavailable = Math.max(this.maxUnavailable, this.eligible() - running.size);
+        const running = this.runningOn.get(this.watchGroup)?.size ?? 0;
+        this.maxUnavailable = Math.max(this.maxUnavailable, this.eligible() - running);
       }
     });
   }
@@ -81,14 +81,32 @@ export class TaskTimeline {
   }
 
   running(group: string, taskDefinitionArn?: string): number {
-    return [...this.tasks.values()].filter(
-      (t) =>
-        t.group === group &&
-        t.lastStatus === 'RUNNING' &&
-        t.desiredStatus === 'RUNNING' &&
-        (!taskDefinitionArn || t.taskDefinitionArn === taskDefinitionArn),
-    ).length;
+    return this.runningCount.get(taskDefinitionArn ? `${group}\n${taskDefinitionArn}` : group) ?? 0;
   }
+
+  private count(arn: string, t: TimelineTask, delta: 1 | -1): void {
+    if (isLive(t)) {
+      const key = `${t.group}\n${t.instance}`;
+      let set = this.live.get(key);
+      if (!set) this.live.set(key, (set = new Set()));
+      if (delta > 0) set.add(arn);
+      else set.delete(arn);
+      if (set.size === 0) this.live.delete(key);
+    }
+    if (t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING') {
+      let byInstance = this.runningOn.get(t.group);
+      if (!byInstance) this.runningOn.set(t.group, (byInstance = new Map()));
+      const n = (byInstance.get(t.instance) ?? 0) + delta;
+      if (n > 0) byInstance.set(t.instance, n);
+      else byInstance.delete(t.instance);
+      for (const key of [t.group, `${t.group}\n${t.taskDefinitionArn}`])
+        this.runningCount.set(key, (this.runningCount.get(key) ?? 0) + delta);
+    }
+  }
+}
+
+function isLive(t: TimelineTask): boolean {
+  return t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED';
 }
 
 export interface Stack {
