@@ -3,6 +3,8 @@
  * load generator, its RSS and its start-up are its own. Ready (the child answers @@ready) once the
  * index has loaded the store and the API listens.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { entityKey } from '../../src/core/ecs/keys.js';
 import { startStateService } from '../../src/state/service.js';
@@ -20,6 +22,7 @@ export async function childMain(init: { store: StoreSpec; port: number }) {
   await service.ready;
   await service.app!.listen({ port: init.port, host: '127.0.0.1' });
   const readyAt = epochMs();
+  let bare: Server | undefined;
   return {
     readyAt: () => readyAt,
     rssMb: () => rssMb(),
@@ -62,6 +65,30 @@ export async function childMain(init: { store: StoreSpec; port: number }) {
       }
       return null;
     },
-    close: () => service.close(),
+    /**
+     * A ceiling for list latency: a bare node:http server in this process answering every request
+     * with one prebuilt JSON body of `bytes` bytes (Content-Length, no framework, no index). The same
+     * load generator against it measures what the client, the loopback and the machine cost.
+     * Returns its port.
+     */
+    async serveStatic(a: { bytes: number }) {
+      const body = Buffer.alloc(Math.max(a.bytes, 2), 0x20);
+      body[0] = 0x7b; // '{'
+      body[body.length - 1] = 0x7d; // '}'
+      await new Promise<void>((r) => bare?.close(() => r()) ?? r());
+      bare = createServer((_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': body.length,
+        });
+        res.end(body);
+      });
+      await new Promise<void>((r) => bare!.listen(0, '127.0.0.1', r));
+      return (bare.address() as AddressInfo).port;
+    },
+    close: async () => {
+      bare?.close();
+      await service.close();
+    },
   };
 }
