@@ -12,7 +12,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Etcd3 } from 'etcd3';
-import { EtcdStore, SqliteStore, type Store } from '../src/store/index.js';
+import { SqliteStore, type Store } from '../src/store/index.js';
+import { EtcdStore } from '../src/store/etcd/store.js';
 import { tempDir } from '../test/support/env.js';
 import { startEtcd } from '../test/support/etcd.js';
 

@@ -5,5 +5,6 @@ export { openStore, type StoreOptions, type SqliteOpenOptions, type EtcdOpenOpti
 export { Election, observeLeader, ElectionCancelledError, LeadershipLostError } from './election.js';
 export type { ElectionOptions, LeaderInfo } from './election.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
-export { EtcdStore, type EtcdStoreOptions } from './etcd/store.js';
+// EtcdStore is not re-exported: importing it loads the etcd client; openStore loads it on demand.
+export type { EtcdStoreOptions } from './etcd/store.js';
 export { DEFAULT_COMPACTION, MAX_TXN_BYTES, MAX_TXN_OPS, prefixEnd } from './validate.js';

@@ -5,7 +5,6 @@
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { EtcdStore } from './etcd/store.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { CompactionPolicy, Store } from './types.js';
 import { resolveCompaction } from './validate.js';
@@ -79,6 +78,9 @@ export async function openStore(options: StoreOptions, logger: Logger = silentLo
       if (options.namespace !== undefined && typeof options.namespace !== 'string') {
         throw new ConfigError('store option namespace must be a string');
       }
+      // Loaded on demand: the etcd client (gRPC, protobuf) is half the modules of the CLI, and the
+      // embedded store, the default, never needs it (it took a second of `blox up` start-up under load).
+      const { EtcdStore } = await import('./etcd/store.js');
       try {
         return new EtcdStore({ ...options, logger: logger.child({ store: 'etcd' }) });
       } catch (err) {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/core/logger.js';
-import { EtcdStore, type WatchEvent } from '../../src/store/index.js';
+import { type WatchEvent } from '../../src/store/index.js';
+import { EtcdStore } from '../../src/store/etcd/store.js';
 import { waitFor } from '../support/env.js';
 import { startEtcdCluster, type EtcdCluster } from '../support/etcd.js';
 

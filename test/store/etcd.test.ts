@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import {
-  CompactedError,
-  Election,
-  EtcdStore,
-  openStore,
-  StoreUnavailableError,
-} from '../../src/store/index.js';
+import { CompactedError, Election, openStore, StoreUnavailableError } from '../../src/store/index.js';
+import { EtcdStore } from '../../src/store/etcd/store.js';
 import { freePort, waitFor } from '../support/env.js';
 import { startEtcd } from '../support/etcd.js';
 import { storeContract } from './contract.js';

@@ -1,4 +1,4 @@
-import { stringify as toYaml } from 'yaml';
+import { toYaml } from '../../core/yaml.js';
 
 /** Output formats of the client commands (`-o`). */
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../yaml.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { coerce } from './parse.js';
 import type { SettingSpec } from './settings.js';
