@@ -107,6 +107,8 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
           page50: [] as number[],
           list50: [] as number[],
           list99: [] as number[],
+          listCpu: [] as number[],
+          staticList99: [] as number[],
           rss: [] as number[],
           rssReady: [] as number[],
           rps: [] as number[],
@@ -125,17 +127,30 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
               return `/v1/tasks/${t.cluster}/${t.detail.taskArn}`;
             };
             const randomCluster = () => `c${Math.floor(Math.random() * clusters)}`;
-            for (let w = 0; w < 20; w++)
-              await fetch(
-                `http://127.0.0.1:${port}${w % 2 ? randomTask() : `/v1/tasks?cluster=${randomCluster()}`}`,
-              ).then((x) => x.arrayBuffer()); // warm-up
+            // Warm-up: each cluster listed once (its items serialised, as the background warming
+            // would do within a few seconds), and some gets.
+            let listBytes = 0;
+            for (let c = 0; c < clusters; c++) {
+              const body = await fetch(`http://127.0.0.1:${port}/v1/tasks?cluster=c${c}`).then((x) =>
+                x.arrayBuffer(),
+              );
+              listBytes = Math.max(listBytes, body.byteLength);
+            }
+            for (let w = 0; w < 10; w++)
+              await fetch(`http://127.0.0.1:${port}${randomTask()}`).then((x) => x.arrayBuffer());
             const get = await cannon(port, randomTask, seconds);
             const page = await cannon(
               port,
               () => `/v1/tasks?cluster=${randomCluster()}&status=running&limit=100`,
               seconds,
             );
+            const cpu0 = await server.call<number>('cpuMs');
             const list = await cannon(port, () => `/v1/tasks?cluster=${randomCluster()}`, seconds);
+            runs.listCpu.push(((await server.call<number>('cpuMs')) - cpu0) / list.requests.total);
+            // Ceiling: the same load generator against a bare node:http server answering a prebuilt
+            // body of the same size, in the same child: what the client, loopback and machine cost.
+            const bare = await server.call<number>('serveStatic', { bytes: listBytes });
+            runs.staticList99.push((await cannon(bare, () => '/', seconds)).latency.p99);
             runs.get50.push(get.latency.p50);
             runs.get99.push(get.latency.p99);
             runs.rps.push(get.requests.average);
@@ -199,7 +214,20 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
           unit: 'ms',
           better: 'lower',
           runs: runs.list99,
+          ceiling: {
+            label: 'bare node:http answering a prebuilt body of the same size (same load generator)',
+            runs: runs.staticList99,
+            unit: 'ms',
+          },
           note: `clusters of at most 10,000 tasks: an unpaginated list of one cluster holds ${perCluster.toLocaleString('en-US')} tasks at ${label}.`,
+        });
+        figures.add({
+          ...common,
+          name: 'server CPU per unpaginated list',
+          unit: 'ms',
+          better: 'lower',
+          runs: runs.listCpu,
+          note: 'CPU time of the state-service process during the list load, divided by the lists answered.',
         });
         figures.add({
           ...common,

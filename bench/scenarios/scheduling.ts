@@ -68,7 +68,11 @@ async function oneRun(
   o: { throttling: boolean; rolling: boolean; startDelayMs: number; rollingPct: number },
 ): Promise<RunResult> {
   const ts = performance.now();
-  const stack = await startStack(backend, { taskStartDelayMs: o.startDelayMs, throttling: o.throttling });
+  const stack = await startStack(backend, {
+    taskStartDelayMs: o.startDelayMs,
+    throttling: o.throttling,
+    pollers: 4, // as blox up
+  });
   try {
     const cluster = await createCluster(stack.ecs, 'bench');
     const td1 = await registerTaskDefinition(stack.ecs, 'daemon');
