@@ -231,6 +231,7 @@ describe('scheduler metrics on /metrics (blox up shape: state + scheduler on one
     assert.ok(valueOf(s, 'blox_scheduler_plan_duration_seconds_count')! > 0, 'plans are timed');
     assert.ok(valueOf(s, 'blox_scheduler_plan_duration_seconds_sum')! < 5);
     assert.equal(valueOf(s, 'blox_scheduler_ecs_throttled_total'), 0);
+    assert.equal(valueOf(s, 'blox_scheduler_reconcile_errors_total', env), undefined, 'no failed passes');
     // Both services' metrics on one registry, as blox up serves them.
     assert.ok(s.some((x) => x.name === 'blox_state_index_entities'));
     assert.ok(s.some((x) => x.name.startsWith('blox_process_')));

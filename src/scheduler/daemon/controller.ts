@@ -41,8 +41,13 @@ export interface DaemonControllerOptions {
   eventDelayMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** Called after every planned pass (observability, tests, benchmarks). */
-  onPlan?: (environment: string, plan: Plan) => void;
+  /**
+   * Called after every planned pass (observability, tests, benchmarks), with the time it took to
+   * prepare the cluster view and plan.
+   */
+  onPlan?: (environment: string, plan: Plan, timing: { planSeconds: number }) => void;
+  /** Called when a pass fails (it is retried with backoff); `environment` is 'tombstone' for deletions. */
+  onReconcileError?: (environment: string, err: unknown) => void;
 }
 
 const TOMB = 'tombstone:';
@@ -95,7 +100,11 @@ export class DaemonController {
         const tombs = await this.options.repo.tombstones();
         return [...envs.map((e) => e.name), ...tombs.map((t) => `${TOMB}${JSON.stringify(t)}`)];
       },
-      reconcile: (key) => this.reconcile(key),
+      reconcile: (key) =>
+        this.reconcile(key).catch((err: unknown) => {
+          this.options.onReconcileError?.(key.startsWith(TOMB) ? 'tombstone' : key, err);
+          throw err;
+        }),
       resyncMs: this.options.resyncMs ?? 10_000,
       eventDelayMs: this.options.eventDelayMs ?? 25,
       logger: this.logger,
@@ -237,6 +246,7 @@ export class DaemonController {
     await this.settleIntents(env);
     this.expireStops();
 
+    const planStart = performance.now();
     const view = this.viewOf(env.clusterArn);
     const launches = new Map<string, LaunchInFlight>();
     for (const [instance, intent] of this.launches.get(env.name) ?? [])
@@ -265,7 +275,7 @@ export class DaemonController {
       ...(this.options.retryBaseMs !== undefined ? { retryBaseMs: this.options.retryBaseMs } : {}),
       ...(this.options.retryMaxMs !== undefined ? { retryMaxMs: this.options.retryMaxMs } : {}),
     });
-    this.options.onPlan?.(env.name, plan);
+    this.options.onPlan?.(env.name, plan, { planSeconds: (performance.now() - planStart) / 1000 });
 
     // Deployment bookkeeping first: a failed rollout stops acting before doing more damage.
     const outcome = deployment ? await this.advance(env, deployment, revision, plan) : 'same';

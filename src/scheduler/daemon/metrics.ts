@@ -7,8 +7,6 @@ import {
   type StartResult,
   type StartTasksRequest,
 } from '../framework/actuator.js';
-import { ClusterInformer, type InformerOptions } from '../framework/informer.js';
-import type { ClusterStateSource } from '../framework/source.js';
 import { DEPLOYMENT_STATES, GROUP_PREFIX, type DeploymentState, type Health } from './model.js';
 import { stopReasonText, type Plan, type StopReason } from './planner.js';
 
@@ -58,6 +56,7 @@ export class SchedulerMetrics {
   private readonly startFailures: Counter<'environment' | 'reason'>;
   private readonly stopFailures: Counter<'environment'>;
   private readonly planDuration: Histogram;
+  private readonly reconcileErrors: Counter;
   private readonly leaderTerms: Counter;
   private readonly logger: Logger;
   /** Environments with plan gauges set (to remove the deleted ones). */
@@ -67,8 +66,6 @@ export class SchedulerMetrics {
   /** task ARN → environment, from planned stops (a stop request names tasks, not environments). */
   private readonly stopTargets = new Map<string, string>();
   private summary: Promise<EnvironmentSummary[] | undefined> | undefined;
-  private planMark: number | undefined;
-  private markClearQueued = false;
 
   constructor(
     registry: Registry,
@@ -192,6 +189,12 @@ export class SchedulerMetrics {
         throttledSeen = now;
       },
     });
+    this.reconcileErrors = new Counter({
+      name: 'blox_scheduler_reconcile_errors_total',
+      help: 'Failed passes of an environment (retried with backoff); environment "tombstone" for deletions',
+      labelNames: ['environment'],
+      registers,
+    });
     this.planDuration = new Histogram({
       name: 'blox_scheduler_plan_duration_seconds',
       help: 'Time to prepare the cluster view and plan one environment (leader)',
@@ -200,17 +203,19 @@ export class SchedulerMetrics {
     });
   }
 
+  /** A pass of the controller failed (it retries it with backoff). */
+  reconcileFailed(environment: string): void {
+    this.reconcileErrors.inc({ environment });
+  }
+
   /** A new leadership term began on this replica. */
   leaderTermStarted(): void {
     this.leaderTerms.inc();
   }
 
   /** The controller's onPlan hook: counts of one environment, and what its stops are for. */
-  observePlan(environment: string, plan: Plan): void {
-    if (this.planMark !== undefined) {
-      this.planDuration.observe((performance.now() - this.planMark) / 1000);
-      this.planMark = undefined;
-    }
+  observePlan(environment: string, plan: Plan, timing?: { planSeconds: number }): void {
+    if (timing) this.planDuration.observe(timing.planSeconds);
     const labels = { environment };
     for (const name of PLAN_COUNTS) this.planGauges[name].set(labels, plan.counts[name]);
     this.planGauges.unavailable.set(labels, plan.unavailable);
@@ -227,21 +232,6 @@ export class SchedulerMetrics {
     if (this.stopTargets.size > 100_000) this.stopTargets.clear();
     if (this.replacing.size > 10_000)
       for (const [k, at] of this.replacing) if (now - at > REPLACEMENT_WINDOW_MS) this.replacing.delete(k);
-  }
-
-  /**
-   * Planning is measured from the controller's read of the cluster's version (the first thing it
-   * does to build the view it plans on) to onPlan, which follow each other in one synchronous
-   * run. A mark that no plan follows in the same run is dropped, so nothing else is ever timed.
-   */
-  markPlanStart(): void {
-    this.planMark = performance.now();
-    if (this.markClearQueued) return;
-    this.markClearQueued = true;
-    queueMicrotask(() => {
-      this.planMark = undefined;
-      this.markClearQueued = false;
-    });
   }
 
   observeStarts(req: StartTasksRequest, result: StartResult): void {
@@ -336,21 +326,5 @@ export class ObservedActuator extends EcsActuator {
     const result = await super.stopTasks(req);
     this.metrics.observeStops(req, result);
     return result;
-  }
-}
-
-/** The informer, marking the start of each plan (see SchedulerMetrics.markPlanStart). */
-export class PlanTimingInformer extends ClusterInformer {
-  constructor(
-    source: ClusterStateSource,
-    options: InformerOptions,
-    private readonly metrics: SchedulerMetrics,
-  ) {
-    super(source, options);
-  }
-
-  override clusterVersion(clusterArn: string): number {
-    this.metrics.markPlanStart();
-    return super.clusterVersion(clusterArn);
   }
 }

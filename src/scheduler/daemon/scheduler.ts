@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/types.js';
 import type { EcsActuator } from '../framework/actuator.js';
-import type { ClusterInformer } from '../framework/informer.js';
+import { ClusterInformer } from '../framework/informer.js';
 import { IntentLog } from '../framework/intents.js';
 import { Leadership } from '../framework/leader.js';
 import type { ClusterStateSource } from '../framework/source.js';
@@ -17,12 +17,7 @@ import { environmentGroup, type EnvironmentRecord, type Revision, type StatusCou
 import { planPrepared, type Plan } from './planner.js';
 import { prepareCluster } from './cluster-view.js';
 import { EnvironmentRepository, SCHEDULER_PREFIX } from './repository.js';
-import {
-  ObservedActuator,
-  PlanTimingInformer,
-  SchedulerMetrics,
-  type EnvironmentSummary,
-} from './metrics.js';
+import { ObservedActuator, SchedulerMetrics, type EnvironmentSummary } from './metrics.js';
 import { EnvironmentService } from './service.js';
 
 export interface SchedulerOptions {
@@ -88,7 +83,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     throttled: () => actuator.stats.throttled,
     logger,
   });
-  const informer: ClusterInformer = new PlanTimingInformer(options.source, { logger }, metrics);
+  const informer = new ClusterInformer(options.source, { logger });
   const actuator: EcsActuator = new ObservedActuator(
     {
       ecs: options.ecs,
@@ -110,10 +105,11 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     ...(options.intentTtlMs !== undefined ? { intentTtlMs: options.intentTtlMs } : {}),
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
-    onPlan: (environment, plan) => {
-      metrics.observePlan(environment, plan);
+    onPlan: (environment, plan, timing) => {
+      metrics.observePlan(environment, plan, timing);
       options.onPlan?.(environment, plan);
     },
+    onReconcileError: (environment) => metrics.reconcileFailed(environment),
   });
   const leadership = new Leadership(options.store, {
     prefix: `${SCHEDULER_PREFIX}leader/`,
