@@ -82,9 +82,15 @@ export class DaemonController {
 
   /** Runs for one leadership term; returns once started (the term's signal stops it). */
   async lead(term: LeaderTerm): Promise<void> {
+    // A previous term of this replica may still be finishing a pass (its abort only asked it to
+    // stop). Its StartTask calls must land before this term checks the recorded intents with ECS,
+    // or the check drops an intent whose call is still on its way and the instance gets a second
+    // task; and until it is done, its writes must carry its own (stale) fence, not this term's.
+    await this.stopped;
     this.term = term;
     this.launches.clear();
-    this.stopping.clear();
+    // `stopping` is kept: stops sent in the last term may not show in cluster state yet, and
+    // forgetting them would count those instances as available and spend the budget twice.
     for (const intent of await this.options.intents.list()) this.remember(intent);
     await this.verifyIntents(true);
     const controller = new Controller<string>({
@@ -132,17 +138,26 @@ export class DaemonController {
     term.signal.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
+  private stopped: Promise<void> | undefined;
+
   /** Ask for a pass now (the API calls this after a write on this replica). */
   poke(name: string): void {
     this.controller?.queue.add(name);
   }
 
-  async stop(): Promise<void> {
+  /** Stops acting; resolves when the pass under way (if any) has finished. */
+  stop(): Promise<void> {
     const c = this.controller;
+    const w = this.watcher;
     this.controller = undefined;
-    await this.watcher?.close();
     this.watcher = undefined;
-    await c?.stop();
+    const previous = this.stopped;
+    this.stopped = (async () => {
+      await previous;
+      await w?.close();
+      await c?.stop();
+    })();
+    return this.stopped;
   }
 
   private get fence() {
