@@ -10,6 +10,7 @@
  * Each scenario runs in its own process group with a time bound; a scenario that fails or times out
  * is reported as failed (with its error) and the run goes on.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startEtcd } from '../test/support/etcd.js';
 import { startChild } from './lib/child.js';
@@ -42,17 +43,19 @@ interface Args {
   runs: number;
   backends: Array<'sqlite' | 'etcd'>;
   verbose: boolean;
+  /** With --only: keep the other scenarios' outcomes from the existing report file. */
+  merge: boolean;
 }
 
 function usage(message: string): never {
   console.error(
-    `bench: ${message}\nusage: npm run bench -- [--quick] [--only a,b] [--out DIR] [--runs N] [--backends sqlite,etcd] [--verbose]\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--only a,b] [--out DIR] [--runs N] [--backends sqlite,etcd] [--verbose] [--only a,b --merge]\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`,
   );
   process.exit(2);
 }
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, runs: 3, backends: ['sqlite', 'etcd'], verbose: false };
+  const args: Args = { quick: false, runs: 3, backends: ['sqlite', 'etcd'], verbose: false, merge: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -62,6 +65,7 @@ export function parseArgs(argv: string[]): Args {
     };
     if (a === '--quick') args.quick = true;
     else if (a === '--verbose') args.verbose = true;
+    else if (a === '--merge') args.merge = true;
     else if (a === '--only') args.only = value().split(',').filter(Boolean);
     else if (a === '--out') args.out = value();
     else if (a === '--runs') {
@@ -77,6 +81,8 @@ export function parseArgs(argv: string[]): Args {
   }
   for (const name of args.only ?? [])
     if (!SCENARIOS.some((s) => s.name === name)) usage(`unknown scenario '${name}'`);
+  if (args.merge && !args.only)
+    usage('--merge re-runs some scenarios into the existing report: name them with --only');
   return args;
 }
 
@@ -112,10 +118,13 @@ async function runScenario(name: string, ctx: ScenarioContext, boundS: number): 
   const cost = `${seconds.toFixed(1)} s (CPU ${cpuSeconds.toFixed(1)} s, load ${load()[0]})`;
   if (error) console.error(`✗ ${name} failed after ${cost}: ${error.split('\n').slice(0, 3).join(' ')}`);
   else console.error(`✓ ${name} in ${cost}`);
+  const machine = machineInfo();
   return {
     scenario: name,
     status: error ? 'failed' : 'ok',
     ...(error ? { error } : {}),
+    commit: machine.commit + (machine.dirty ? '+' : ''),
+    date: machine.date,
     seconds,
     ...(Number.isFinite(cpuSeconds) ? { cpuSeconds } : {}),
     figures: figures ?? streamed,
@@ -162,13 +171,31 @@ async function main(): Promise<void> {
     await etcd?.stop();
   }
   const cpu = (reapedChildrenCpuMs() - cpuStart) / 1000;
+  if (args.merge) {
+    // Re-run scenarios replace theirs; the others keep their figures (each outcome names its
+    // commit and date, and the report lists them).
+    const previous = JSON.parse(readFileSync(jsonPath, 'utf8')) as SuiteResult;
+    const fresh = new Map(outcomes.map((o) => [o.scenario, o]));
+    const kept = previous.scenarios.filter((o) => !fresh.has(o.scenario));
+    outcomes.splice(0, outcomes.length, ...kept, ...fresh.values());
+    outcomes.sort(
+      (a, b) =>
+        SCENARIOS.findIndex((s) => s.name === a.scenario) - SCENARIOS.findIndex((s) => s.name === b.scenario),
+    );
+  }
   const result: SuiteResult = {
     suite,
     machine: machineInfo(),
     load: { start: loadStart, end: load() },
     runs: args.runs,
-    seconds: (performance.now() - started) / 1000,
-    ...(Number.isFinite(cpu) ? { cpuSeconds: cpu } : {}),
+    seconds: args.merge
+      ? outcomes.reduce((sum, o) => sum + o.seconds, 0)
+      : (performance.now() - started) / 1000,
+    ...(args.merge
+      ? { cpuSeconds: outcomes.reduce((sum, o) => sum + (o.cpuSeconds ?? 0), 0) }
+      : Number.isFinite(cpu)
+        ? { cpuSeconds: cpu }
+        : {}),
     scenarios: outcomes,
     targets: evaluateTargets(TARGETS, outcomes),
   };

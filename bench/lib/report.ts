@@ -60,6 +60,11 @@ export function renderSection(r: SuiteResult, command: string): string {
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; commit ${m.commit}${m.dirty ? ' (with uncommitted changes of other engineers in the working tree)' : ''}; ${m.date}; whole suite ${fmt(r.seconds, 0)} s${r.cpuSeconds !== undefined ? ` (${fmt(r.cpuSeconds, 0)} CPU seconds)` : ''}.`,
     `Time per scenario, wall (CPU of its processes): ${r.scenarios.map((s) => `${s.scenario} ${fmt(s.seconds, 0)} s${s.cpuSeconds !== undefined ? ` (${fmt(s.cpuSeconds, 0)})` : ''}`).join(', ')}.`,
+    ...(new Set(r.scenarios.map((s) => s.commit)).size > 1
+      ? [
+          `Scenarios were run at different commits ('+': with uncommitted changes): ${r.scenarios.map((s) => `${s.scenario} ${s.commit ?? '?'} (${s.date?.slice(0, 16) ?? '?'})`).join(', ')}.`,
+        ]
+      : []),
     `Load average (1, 5, 15 min) at start: ${r.load.start.join(', ')}; at end: ${r.load.end.join(', ')}. **The machine is shared with other engineers' work**: every`,
     'figure carries the 1-minute load average at its start and end (last column), and wall-clock figures on a loaded 2-core',
     'machine are far below what an idle one gives; compare figures against their same-run ceilings.',

@@ -27,6 +27,9 @@ export interface ScenarioOutcome {
   scenario: string;
   status: 'ok' | 'failed';
   error?: string;
+  /** Commit the scenario ran at ('+' when the working tree had changes) and when. */
+  commit?: string;
+  date?: string;
   seconds: number;
   /** CPU seconds of the scenario's process tree (its children included; the suite's shared etcd not). */
   cpuSeconds?: number;
