@@ -5,11 +5,24 @@
  * the AWS SDK over HTTP.
  *
  *   npx tsx bench/state-reconcile.bench.ts    # writes bench/results/state-reconcile.json and the
- *                                             # "state-reconcile" section of docs/benchmarks.md
+ *                                             # "state-reconcile-pass" block of docs/benchmarks.md
+ *   npx tsx bench/state-reconcile.bench.ts --growth
+ *       # growth with the size: 1,000/10,000 and 10,000/100,000 instances/tasks, SQLite, each with
+ *       # its SDK-only ceiling and CPU; writes bench/results/state-reconcile-growth.json and the
+ *       # "state-reconcile-growth" block (both blocks sit inside the "state-reconcile" section)
  *
- * Environment: BENCH_RUNS (default 3), BENCH_INSTANCES (1000), BENCH_TASKS (10000).
+ * Environment: BENCH_RUNS (default 3), BENCH_INSTANCES (1000), BENCH_TASKS (10000),
+ * BENCH_GROWTH_SIZES (instances:tasks,… default 1000:10000,10000:100000).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
 import { Registry } from 'prom-client';
 import { createEcsClient } from '../src/aws/clients.js';
 import { startReconciler, type ReconcileOptions } from '../src/state/reconcile/index.js';
@@ -17,7 +30,9 @@ import { openStore, type StoreOptions } from '../src/store/open.js';
 import { startLocalAws } from '../src/local/index.js';
 import { tempDir } from '../test/support/env.js';
 import { startEtcd } from '../test/support/etcd.js';
-import { machine, median, writeReport } from './state-report.js';
+import { startChild } from './lib/child.js';
+import { load } from './lib/machine.js';
+import { machine, median } from './state-report.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1000);
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
@@ -52,6 +67,156 @@ function startEmulatorProcess(): Promise<{ endpoint: string; child: ChildProcess
     child.once('error', reject);
     child.stdout!.once('data', (d: Buffer) => resolve({ endpoint: d.toString().trim(), child }));
   });
+}
+
+const EMULATOR = new URL('./lib/emulator-child.ts', import.meta.url).pathname;
+
+interface GrowthRow {
+  instances: number;
+  tasks: number;
+  /** Seconds per pass, per run. */
+  ceiling: number[];
+  pass: number[];
+  /** CPU seconds of this process (the reconciler) and of the emulator per pass, per run. */
+  passCpu: number[];
+  emulatorCpu: number[];
+  /** 1-minute load average at the start of each pass. */
+  load: number[];
+}
+
+/** The emulator's own capacity: every list page and describe batch of a pass, through the SDK, no store. */
+async function sdkOnly(ecs: ECSClient, cluster: string): Promise<number> {
+  const t0 = performance.now();
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    let nextToken: string | undefined;
+    do {
+      const page = await ecs.send(
+        new ListTasksCommand({ cluster, desiredStatus, maxResults: 100, nextToken }),
+      );
+      if (page.taskArns?.length) await ecs.send(new DescribeTasksCommand({ cluster, tasks: page.taskArns }));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(new ListContainerInstancesCommand({ cluster, maxResults: 100, nextToken }));
+    if (page.containerInstanceArns?.length)
+      await ecs.send(
+        new DescribeContainerInstancesCommand({ cluster, containerInstances: page.containerInstanceArns }),
+      );
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return (performance.now() - t0) / 1000;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function measureGrowth(
+  sizes: Array<{ instances: number; tasks: number }>,
+  runs: number,
+): Promise<GrowthRow[]> {
+  const emu = await startChild(EMULATOR, null);
+  const dir = await tempDir('blox-bench-rec-growth-');
+  const rows: GrowthRow[] = [];
+  try {
+    const { endpoint, region } = await emu.call<{ endpoint: string; region: string }>('endpoint');
+    const ecs = createEcsClient({
+      endpoint,
+      region,
+      credentials: { accessKeyId: 'b', secretAccessKey: 'b' },
+    });
+    const emuCpu = async () => (await emu.call<number>('cpuMs')) / 1000;
+    try {
+      let populated = 0;
+      for (const size of sizes) {
+        await emu.call('populate', { cluster: 'bench', ...size, tasks: size.tasks - populated }, 1_800_000);
+        populated = size.tasks;
+        const row: GrowthRow = { ...size, ceiling: [], pass: [], passCpu: [], emulatorCpu: [], load: [] };
+        for (let r = 0; r < runs; r++) {
+          row.ceiling.push(await sdkOnly(ecs, 'bench'));
+          const store = await openStore({
+            backend: 'sqlite',
+            dataDir: `${dir.path}/${size.tasks}-${r}`,
+            compaction: { intervalMs: 0 },
+          });
+          const rec = startReconciler(
+            {
+              intervalMs: 0,
+              initialDelayMs: 86_400_000,
+              clusterConcurrency: 2,
+              callsPerSecond: 10_000,
+              callBurst: 10_000,
+            },
+            { store, ecs, registry: new Registry() },
+          );
+          try {
+            row.load.push(load()[0]);
+            const [c0, e0] = [cpuSeconds(), await emuCpu()];
+            const s = await rec.runNow();
+            const [c1, e1] = [cpuSeconds(), await emuCpu()];
+            if (s.result !== 'success' || s.drift.added !== size.instances + size.tasks)
+              throw new Error(`unexpected pass: ${JSON.stringify(s).slice(0, 300)}`);
+            row.pass.push(s.durationMs / 1000);
+            row.passCpu.push(c1 - c0);
+            row.emulatorCpu.push(e1 - e0);
+            console.log(
+              `${size.tasks} tasks run ${r + 1}: ceiling ${row.ceiling[r]!.toFixed(2)} s, pass ${row.pass[r]!.toFixed(2)} s, ` +
+                `CPU ${row.passCpu[r]!.toFixed(1)} s (emulator ${row.emulatorCpu[r]!.toFixed(1)} s), load ${row.load[r]}`,
+            );
+          } finally {
+            await rec.stop();
+            await store.close();
+          }
+        }
+        rows.push(row);
+      }
+    } finally {
+      ecs.destroy();
+    }
+  } finally {
+    await emu.stop();
+    await dir.cleanup();
+  }
+  return rows;
+}
+
+/** The markdown block of the growth figures. */
+function growthSection(rows: GrowthRow[], runs: number, stamp: string): string {
+  const f = (x: number) => x.toFixed(2);
+  const m = (xs: number[]) => {
+    const s = median(xs);
+    return `${f(s.median)} s (${f(s.min)}–${f(s.max)})`;
+  };
+  const lines = [
+    '### Growth with the cluster size (embedded store, throttling off)',
+    '',
+    `Run \`npx tsx bench/state-reconcile.bench.ts --growth\`. Median of ${runs} runs (min–max). Ceiling: the same`,
+    "List/Describe calls through the SDK without a store (the emulator's own capacity). CPU: user + system seconds",
+    "of the reconciler's process per pass (the emulator's in brackets). Load: 1-minute load average at the start of the passes.",
+    '',
+    stamp,
+    '',
+    '| instances / tasks | ceiling | full pass | pass / ceiling | CPU per pass | load |',
+    '|---|---:|---:|---:|---:|---|',
+    ...rows.map((r) => {
+      const ratio = median(r.pass).median / median(r.ceiling).median;
+      return `| ${r.instances.toLocaleString('en-US')} / ${r.tasks.toLocaleString('en-US')} | ${m(r.ceiling)} | ${m(r.pass)} | ${ratio.toFixed(1)}× | ${f(median(r.passCpu).median)} s (${f(median(r.emulatorCpu).median)} s) | ${Math.min(...r.load)}–${Math.max(...r.load)} |`;
+    }),
+  ];
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1]!;
+    const b = rows[i]!;
+    const x = b.tasks / a.tasks;
+    lines.push(
+      '',
+      `${a.tasks.toLocaleString('en-US')} → ${b.tasks.toLocaleString('en-US')} tasks (${x}× the data): pass ${(median(b.pass).median / median(a.pass).median).toFixed(1)}×, ` +
+        `its CPU ${(median(b.passCpu).median / median(a.passCpu).median).toFixed(1)}×, ceiling ${(median(b.ceiling).median / median(a.ceiling).median).toFixed(1)}×.`,
+    );
+  }
+  return lines.join('\n');
 }
 
 interface Row {
@@ -154,8 +319,6 @@ async function main(): Promise<void> {
     (r) => r.store === 'sqlite' && r.pacing === 'unpaced' && r.pass.startsWith('into'),
   );
   const section = [
-    '## State service: reconciliation',
-    '',
     `Run \`npx tsx bench/state-reconcile.bench.ts\`. Median of ${runs} runs (min–max), seconds per full pass over`,
     `${INSTANCES.toLocaleString('en-US')} container instances and ${TASKS.toLocaleString('en-US')} tasks in one cluster of the emulator (throttling off; the emulator in its own`,
     'process): ListClusters, ListContainerInstances for each of the 6 statuses, ListTasks RUNNING and STOPPED, Describe* in',
@@ -173,8 +336,52 @@ async function main(): Promise<void> {
     '',
     `Target: full reconcile of 1,000 instances and 10,000 tasks against the emulator (throttling off) ≤ 10 s: ${target ? `${f(target.median)} s (SQLite, unpaced) — ${target.median <= 10 ? 'met' : 'not met'}` : 'not measured'}.`,
   ].join('\n');
-  writeReport('state-reconcile', { machine: info, runs, instances: INSTANCES, tasks: TASKS, rows }, section);
+  writeResult('state-reconcile', { machine: info, runs, instances: INSTANCES, tasks: TASKS, rows });
+  writeBlock('state-reconcile-pass', section);
+}
+
+const root = new URL('..', import.meta.url).pathname;
+
+function writeResult(name: string, json: unknown): void {
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  writeFileSync(`${root}bench/results/${name}.json`, JSON.stringify(json, null, 2) + '\n');
+}
+
+/**
+ * Replaces the block `name` of docs/benchmarks.md; a block that does not exist yet goes at the end
+ * of the "state-reconcile" section (created if missing), so the two blocks of this benchmark can
+ * be rewritten independently.
+ */
+function writeBlock(name: string, text: string): void {
+  const docPath = `${root}docs/benchmarks.md`;
+  let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
+  const block = `<!-- ${name}:begin -->\n${text}\n<!-- ${name}:end -->`;
+  const b = doc.indexOf(`<!-- ${name}:begin -->`);
+  const e = doc.indexOf(`<!-- ${name}:end -->`);
+  const outerEnd = '<!-- state-reconcile:end -->';
+  if (b >= 0 && e > b) doc = doc.slice(0, b) + block + doc.slice(e + `<!-- ${name}:end -->`.length);
+  else if (doc.includes(outerEnd)) doc = doc.replace(outerEnd, `${block}\n${outerEnd}`);
+  else
+    doc = `${doc.trimEnd()}\n\n<!-- state-reconcile:begin -->\n## State service: reconciliation\n\n${block}\n${outerEnd}\n`;
+  writeFileSync(docPath, doc);
+  console.log('\n' + text);
+}
+
+async function growthMain(): Promise<void> {
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const sizes = (process.env.BENCH_GROWTH_SIZES ?? '1000:10000,10000:100000').split(',').map((s) => {
+    const [instances, tasks] = s.split(':').map(Number);
+    if (!Number.isInteger(instances) || !Number.isInteger(tasks) || instances! <= 0 || tasks! < 0)
+      throw new Error(`BENCH_GROWTH_SIZES: '${s}' is not instances:tasks (e.g. 1000:10000)`);
+    return { instances: instances!, tasks: tasks! };
+  });
+  const rows = await measureGrowth(sizes, runs);
+  const info = machine();
+  const stamp = `Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.platform}; commit ${info.commit}; ${info.date}.`;
+  writeResult('state-reconcile-growth', { machine: info, runs, rows });
+  writeBlock('state-reconcile-growth', growthSection(rows, runs, stamp));
 }
 
 if (process.argv.includes('--emulator')) await emulatorChild();
+else if (process.argv.includes('--growth')) await growthMain();
 else await main();
