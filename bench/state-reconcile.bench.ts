@@ -241,6 +241,7 @@ async function main(): Promise<void> {
   const etcd = await startEtcd();
   const dirs: Array<{ cleanup(): Promise<void> }> = [];
   const rows: Row[] = [];
+  const loads: number[] = [];
   const pacings: Array<[string, ReconcileOptions]> = [
     ['unpaced', { callsPerSecond: 10_000, callBurst: 10_000 }],
     ['default (20/s, burst 50)', {}],
@@ -272,6 +273,7 @@ async function main(): Promise<void> {
             { intervalMs: 0, initialDelayMs: 86_400_000, clusterConcurrency: 2, ...pacingOptions },
             { store, ecs, registry },
           );
+          loads.push(load()[0]);
           const first = await rec.runNow();
           if (first.result !== 'success' || first.drift.added !== INSTANCES + TASKS)
             throw new Error(`unexpected first pass: ${JSON.stringify(first)}`);
@@ -325,7 +327,7 @@ async function main(): Promise<void> {
     'batches of 100, version-ordered writes, then the removal scan. "unpaced" lifts the reconciler\'s own ECS call pacing;',
     '"default" keeps it (20 calls/s after a burst of 50, to leave ECS\'s shared 20/s read bucket room for the scheduler).',
     '',
-    `Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.platform}; commit ${info.commit}; ${info.date}.`,
+    `Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.platform}; commit ${info.commit}; ${info.date}. 1-minute load average at the start of the runs: ${Math.min(...loads)}–${Math.max(...loads)}.`,
     '',
     '| store | pacing | pass | ECS calls | median | min | max |',
     '|---|---|---|---:|---:|---:|---:|',
@@ -336,7 +338,7 @@ async function main(): Promise<void> {
     '',
     `Target: full reconcile of 1,000 instances and 10,000 tasks against the emulator (throttling off) ≤ 10 s: ${target ? `${f(target.median)} s (SQLite, unpaced) — ${target.median <= 10 ? 'met' : 'not met'}` : 'not measured'}.`,
   ].join('\n');
-  writeResult('state-reconcile', { machine: info, runs, instances: INSTANCES, tasks: TASKS, rows });
+  writeResult('state-reconcile', { machine: info, runs, instances: INSTANCES, tasks: TASKS, loads, rows });
   writeBlock('state-reconcile-pass', section);
 }
 
