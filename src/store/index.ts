@@ -1,6 +1,7 @@
 /** The revisioned store: interface, errors, the factory, both backends and leader election. */
 export * from './types.js';
 export * from './errors.js';
+export { rangePages } from './pages.js';
 export { openStore, type StoreOptions, type SqliteOpenOptions, type EtcdOpenOptions } from './open.js';
 export { Election, observeLeader, ElectionCancelledError, LeadershipLostError } from './election.js';
 export type { ElectionOptions, LeaderInfo } from './election.js';

@@ -38,14 +38,20 @@ export interface RangeOptions {
   revision?: number;
   /** Only count, return no items. */
   countOnly?: boolean;
+  /**
+   * Count every key under the prefix into `count` (default true). Counting walks the whole
+   * prefix on both backends, so code paging through a large prefix passes false: a count per
+   * page made such a walk quadratic.
+   */
+  count?: boolean;
 }
 
 export interface RangeResult {
   items: KeyValue[];
   /** Store revision the read was served at. */
   revision: number;
-  /** Total number of keys under the prefix (ignoring limit/after). */
-  count: number;
+  /** Total number of keys under the prefix (ignoring limit/after); absent when asked not to count. */
+  count?: number;
   /** Present when more keys follow: pass it back as `after`. */
   next?: string;
 }

@@ -18,6 +18,7 @@ import {
   MAX_VALUE_BYTES,
   StoreClosedError,
   observeLeader,
+  rangePages,
   type CompactionPolicy,
   type LeaderInfo,
   type Store,
@@ -151,6 +152,19 @@ export function storeContract(name: string, open: OpenStore): void {
           seen,
           all.items.map((kv) => kv.key),
         );
+        const uncounted = await store.range({ prefix: 'items/', limit: 10, after: 'items/09', count: false });
+        assert.equal(uncounted.count, undefined, 'count: false leaves the count out');
+        assert.deepEqual(
+          uncounted.items.map((kv) => kv.key),
+          seen.slice(10, 20),
+        );
+        assert.equal(uncounted.next, seen[19]);
+        const walked: string[] = [];
+        for await (const page of rangePages(store, { prefix: 'items/', pageSize: 7 })) {
+          assert.ok(page.length > 0 && page.length <= 7);
+          walked.push(...page.map((kv) => kv.key));
+        }
+        assert.deepEqual(walked, seen, 'rangePages yields every key once, in order');
         const counted = await store.range({ prefix: 'items/', countOnly: true });
         assert.equal(counted.count, 25);
         assert.deepEqual(counted.items, []);

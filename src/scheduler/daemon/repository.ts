@@ -234,7 +234,7 @@ export class EnvironmentRepository {
   }
 
   async tombstones(): Promise<Tombstone[]> {
-    const res = await this.store.range({ prefix: TOMBSTONES, limit: 1000 });
+    const res = await this.store.range({ prefix: TOMBSTONES, limit: 1000, count: false });
     return res.items.map((kv) => JSON.parse(kv.value) as Tombstone);
   }
 
@@ -254,6 +254,7 @@ export class EnvironmentRepository {
     const res = await this.store.range({
       prefix,
       limit: options.limit,
+      count: false,
       ...(options.after !== undefined ? { after: prefix + options.after } : {}),
     });
     const items = res.items.map(parse);

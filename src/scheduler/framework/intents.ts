@@ -42,6 +42,7 @@ export class IntentLog {
       const page = await this.store.range({
         prefix: scope === undefined ? this.prefix : `${this.prefix}${scope}/`,
         limit: 1000,
+        count: false,
         ...(after !== undefined ? { after } : {}),
       });
       for (const kv of page.items) out.push(JSON.parse(kv.value) as LaunchIntent);

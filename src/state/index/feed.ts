@@ -75,7 +75,13 @@ export function startIndexFeed(options: IndexFeedOptions): IndexFeed {
     let after: string | undefined;
     let revision: number | undefined;
     for (;;) {
-      const page = await store.range({ prefix: STATE_PREFIX, limit: pageSize, after, revision });
+      const page = await store.range({
+        prefix: STATE_PREFIX,
+        limit: pageSize,
+        after,
+        revision,
+        count: false,
+      });
       revision ??= page.revision;
       for (const kv of page.items) {
         const e = entryOf(kv.key, kv.value, kv.modRevision);

@@ -9,11 +9,11 @@ import { parseStoredEntity } from '../../core/ecs/stored.js';
 import type { EntityUpdate } from '../../core/ecs/validate.js';
 import { errorMessage } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { rangePages } from '../../store/pages.js';
 import type { KeyValue, Store } from '../../store/types.js';
 import { commitGuarded, deleteIfUnchanged, type KeyPlan } from '../writer/guarded-commit.js';
 import { writeEntityUpdates } from '../writer/entity-writer.js';
 import { DESCRIBE_BATCH, EcsSource } from './ecs-source.js';
-import { walkPrefix } from './prefix-walk.js';
 import { createReconcileMetrics, type ReconcileMetrics } from './metrics.js';
 import { resolveReconcileOptions, type ReconcileOptions, type ResolvedReconcileOptions } from './options.js';
 import { removalDecision, type PassStart, type StoredCandidate } from './removal.js';
@@ -376,7 +376,7 @@ class ReconcileLoop implements Reconciler {
     p: ClusterProgress,
   ): Promise<void> {
     const prefix = clusterPrefix(kind, scope.account, scope.region, scope.cluster);
-    for await (const items of walkPrefix(this.deps.store, prefix, RANGE_PAGE)) {
+    for await (const items of rangePages(this.deps.store, { prefix, pageSize: RANGE_PAGE })) {
       const known = new Map<string, KeyValue | undefined>();
       const plans: Array<KeyPlan<boolean>> = [];
       for (const kv of items) {
@@ -427,7 +427,12 @@ class ReconcileLoop implements Reconciler {
         let after: string | undefined;
         // Skip-scan: one small read per stored cluster.
         for (;;) {
-          const page = await this.deps.store.range({ prefix, limit: 1, ...(after ? { after } : {}) });
+          const page = await this.deps.store.range({
+            prefix,
+            limit: 1,
+            count: false,
+            ...(after ? { after } : {}),
+          });
           const first = page.items[0];
           if (!first) break;
           const k = parseEntityKey(first.key);

@@ -80,7 +80,12 @@ export async function sweepExpired(
   for (const kind of ['task', 'instance'] as const) {
     let after: string | undefined;
     for (;;) {
-      const page = await store.range({ prefix: kindPrefix(kind), limit: PAGE, ...(after ? { after } : {}) });
+      const page = await store.range({
+        prefix: kindPrefix(kind),
+        limit: PAGE,
+        count: false,
+        ...(after ? { after } : {}),
+      });
       const known = new Map<string, KeyValue | undefined>();
       const plans: Array<KeyPlan<boolean>> = [];
       for (const kv of page.items) {

@@ -253,13 +253,13 @@ export class EtcdStore implements Store {
     };
     let kvs: IKeyValue[];
     let more: boolean;
-    let count: number;
+    let count: number | undefined;
     let rev: number;
-    if (options.after === undefined) {
+    if (options.after === undefined || options.count === false) {
       const res = await this.call(() => this.client.kv.range(page), options);
       kvs = res.kvs;
       more = res.more;
-      count = Number(res.count);
+      if (options.count !== false) count = Number(res.count);
       rev = Number(res.header.revision);
     } else {
       // Page and total count at one revision: pin the count to the page's revision.
@@ -274,7 +274,7 @@ export class EtcdStore implements Store {
       count = Number(c.count);
     }
     const items = kvs.map((kv) => this.toKv(kv));
-    const out: RangeResult = { items, revision: rev, count };
+    const out: RangeResult = { items, revision: rev, ...(count !== undefined ? { count } : {}) };
     if (more && items.length > 0) out.next = items[items.length - 1]!.key;
     return out;
   }

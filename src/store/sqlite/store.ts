@@ -394,8 +394,9 @@ export class SqliteStore implements Store {
       cols = 'key, value, create_rev, mod_rev, version, lease';
     }
     const where = bounds.map((b) => ` AND ${historical ? 'h.' : ''}${b}`).join('');
-    const count = (this.stmt(`SELECT COUNT(*) AS n FROM ${from}${where}`).get(...args) as { n: number }).n;
-    const result: RangeResult = { items: [], revision, count };
+    const result: RangeResult = { items: [], revision };
+    if (options.count !== false || options.countOnly)
+      result.count = (this.stmt(`SELECT COUNT(*) AS n FROM ${from}${where}`).get(...args) as { n: number }).n;
     if (options.countOnly) return result;
     const pageArgs = [...args];
     let pageWhere = where;
