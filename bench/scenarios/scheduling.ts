@@ -297,12 +297,21 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
           unit: 'ms',
           better: 'lower',
           runs: runs.map((x) => x.join),
-          ceiling: {
-            label: `emulator alone: ${Math.ceil(n / 10)} StartTask of 10 (${ACTUATOR_CONCURRENCY} in flight) until RUNNING, ${plan.startDelayMs} ms start delay`,
-            runs: ceiling,
-            unit: 'ms',
-          },
-          note: 'emulator throttling off (the ECS-limit-bound case is the throttled join above); the ceiling is the emulator in this process with the same options and no blox.',
+          // The scheduler paces its own StartTask calls at ECS's published rate whether or not the
+          // emulator throttles, so its floor is the larger of that pace and the emulator alone.
+          ceiling:
+            paceBoundMs(n, plan.startDelayMs) > summarize(ceiling).median
+              ? {
+                  label: `the scheduler's own pacing at ECS rates: ${Math.ceil(n / 10)} StartTask of 10 through a modify bucket of ${MODIFY_BURST} + ${MODIFY_PER_S}/s, + ${plan.startDelayMs} ms start delay (the emulator alone: ${Math.round(summarize(ceiling).median)} ms)`,
+                  median: paceBoundMs(n, plan.startDelayMs),
+                  unit: 'ms',
+                }
+              : {
+                  label: `emulator alone: ${Math.ceil(n / 10)} StartTask of 10 (${ACTUATOR_CONCURRENCY} in flight) until RUNNING, ${plan.startDelayMs} ms start delay`,
+                  runs: ceiling,
+                  unit: 'ms',
+                },
+          note: 'emulator throttling off (the ECS-limit-bound case is the throttled join above); the scheduler still paces its calls at ECS rates, as it must against ECS. Ceiling: the larger of that pace and the emulator in this process with the same options and no blox.',
         });
         figures.add({
           ...common,
@@ -316,4 +325,10 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
   } finally {
     await etcd?.stop();
   }
+}
+
+/** StartTask calls of 10 instances paced through ECS's modify bucket, plus the start delay. */
+function paceBoundMs(instances: number, startDelayMs: number): number {
+  const starts = Math.ceil(instances / 10);
+  return (Math.max(0, starts - MODIFY_BURST) / MODIFY_PER_S) * 1000 + startDelayMs;
 }
