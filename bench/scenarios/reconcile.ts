@@ -109,6 +109,13 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
   const dir = await tempDir('blox-bench-reconcile-');
   // One emulator for every size: each size adds instances and tasks to what the last one left.
   const emu: ChildHandle = await startChild(EMULATOR, null);
+  /** An empty store of its own for one pass: a fresh SQLite file or a fresh etcd namespace. */
+  const freshStore = (backend: 'sqlite' | 'etcd', name: string) =>
+    openSpec(
+      backend === 'sqlite'
+        ? { backend, dataDir: `${dir.path}/${name}` }
+        : { backend, endpoints: etcd!.endpoints, namespace: `${name}/` },
+    );
   try {
     const { endpoint, region } = await emu.call<{ endpoint: string; region: string }>('endpoint');
     const ecs = createEcsClient({
@@ -137,11 +144,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
           const l0 = load()[0];
           const runs: number[] = [];
           for (let r = 0; r < ctx.runs; r++) {
-            const store = await openSpec(
-              backend === 'sqlite'
-                ? { backend, dataDir: `${dir.path}/${size.tasks}-${r}` }
-                : { backend, endpoints: etcd!.endpoints, namespace: `rec${size.tasks}-${r}/` },
-            );
+            const store = await freshStore(backend, `rec${size.tasks}-${r}`);
             try {
               runs.push((await pass(ecs, store, { callsPerSecond: 10_000, callBurst: 10_000 }, expected)).ms);
             } finally {
@@ -172,11 +175,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
             let calls = 0;
             for (let r = 0; r < ctx.runs; r++) {
               await emu.call('throttling', { enabled: true }); // a fresh, full bucket per run
-              const store = await openSpec(
-                backend === 'sqlite'
-                  ? { backend, dataDir: `${dir.path}/thr-${r}` }
-                  : { backend, endpoints: etcd!.endpoints, namespace: `thr${size.tasks}-${r}/` },
-              );
+              const store = await freshStore(backend, `thr${size.tasks}-${r}`);
               try {
                 const p = await pass(ecs, store, {}, expected);
                 runs.push(p.ms);
