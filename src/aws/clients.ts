@@ -70,24 +70,67 @@ function commonConfig(options: AwsClientOptions, requestTimeoutMs: number) {
   validate(options);
   const maxSockets = options.maxSockets ?? 64;
   return {
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    retryMode: 'standard',
-    cacheMiddleware: true,
-    requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-      requestTimeout: requestTimeoutMs,
-      throwOnRequestTimeout: true,
+    transport: {
+      connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    } satisfies SqsTransportSettings,
+    sdk: {
+      ...(options.region !== undefined ? { region: options.region } : {}),
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+      maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      retryMode: 'standard',
+      cacheMiddleware: true,
+      requestHandler: {
+        connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+        requestTimeout: requestTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
     },
   };
 }
 
 export function createEcsClient(options: AwsClientOptions = {}): ECSClient {
-  return new ECSClient(commonConfig(options, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
+  const { transport, sdk } = commonConfig(options, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  return new ECSClient({
+    ...sdk,
+    requestHandler: {
+      ...sdk.requestHandler,
+      httpAgent: transport.httpAgent,
+      httpsAgent: transport.httpsAgent,
+    },
+  });
+}
+
+/**
+ * What the lean SQS transport (sqs-transport.ts) needs of a client beyond its resolved config:
+ * the same timeouts, attempts and keep-alive agents the SDK client was given.
+ */
+export interface SqsTransportSettings {
+  connectionTimeoutMs: number;
+  /** Request timeout before a call's own long-poll wait is added. */
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  httpAgent: HttpAgent;
+  httpsAgent: HttpsAgent;
+}
+
+const transportSettings = new WeakMap<SQSClient, SqsTransportSettings>();
+
+/**
+ * The transport settings of an SQS client made by `createSqsClient`; for any other client, the
+ * defaults with agents of its own (the SDK hides its handler's agents).
+ */
+export function sqsTransportSettings(client: SQSClient): SqsTransportSettings {
+  let s = transportSettings.get(client);
+  if (!s) {
+    s = commonConfig({}, DEFAULT_REQUEST_TIMEOUT_MS).transport;
+    transportSettings.set(client, s);
+  }
+  return s;
 }
 
 /**
@@ -95,12 +138,21 @@ export function createEcsClient(options: AwsClientOptions = {}): ECSClient {
  * to the request timeout so a long poll is not cut short, while a hung connection still fails.
  */
 export function createSqsClient(options: AwsClientOptions = {}, longPollSeconds = 20): SQSClient {
-  return new SQSClient({
-    ...commonConfig(
-      options,
-      (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + longPollSeconds * 1000,
-    ),
+  const { transport, sdk } = commonConfig(
+    options,
+    (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + longPollSeconds * 1000,
+  );
+  const client = new SQSClient({
+    ...sdk,
+    // One keep-alive pool for the SDK's calls and the lean transport's.
+    requestHandler: {
+      ...sdk.requestHandler,
+      httpAgent: transport.httpAgent,
+      httpsAgent: transport.httpsAgent,
+    },
     // The SDK's MD5 checks of message bodies, computed natively instead of in JavaScript.
     md5: NativeMd5,
   });
+  transportSettings.set(client, transport);
+  return client;
 }

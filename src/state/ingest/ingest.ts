@@ -1,7 +1,5 @@
 import {
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   type Message,
   type SQSClient,
@@ -9,6 +7,7 @@ import {
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../../aws/backoff.js';
 import { CommandSender } from '../../aws/command-sender.js';
+import { sqsTransportFor, type SqsTransport } from '../../aws/sqs-transport.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { parseEventTime } from '../../core/ecs/time.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
@@ -143,8 +142,13 @@ async function hasRedrivePolicy(sqs: SQSClient, queueUrl: string, log: Logger): 
 class IngestLoop {
   /** One per receiver: a signal shared by every poller would carry one abort listener per long poll. */
   private readonly aborts = new Set<AbortController>();
-  /** Calls that are never aborted (deletes, dead-lettering, queue depth). */
+  /** SDK calls off the hot path, never aborted (dead-lettering, queue depth). */
   private readonly sender: CommandSender;
+  /**
+   * The hot path's ReceiveMessage and DeleteMessageBatch, without the SDK's per-call overhead
+   * (src/aws/sqs-transport.ts says why); same credentials, endpoint, timeouts and checks.
+   */
+  private readonly transport: SqsTransport;
   private readonly loops = new Set<Promise<void>>();
   /** Short-polling receivers added while the queue has a backlog (see `maxPollers`). */
   private burstReceivers = 0;
@@ -177,6 +181,7 @@ class IngestLoop {
   ) {
     this.now = deps.now ?? (() => new Date());
     this.sender = new CommandSender(deps.sqs);
+    this.transport = sqsTransportFor(deps.sqs);
     const cache = opts.writeCacheEntries > 0 ? new VersionCache(opts.writeCacheEntries) : undefined;
     this.writer = new GroupCommitter(deps.store, {
       source: 'event',
@@ -259,22 +264,22 @@ class IngestLoop {
    * leaves after its first receive that is not full (or fails).
    */
   private async poll(poller: number, signal: AbortSignal, burst: boolean): Promise<void> {
-    // Handlers resolved once for this receiver, with its abort signal (stop() ends a long poll at once).
-    const receiver = new CommandSender(this.deps.sqs, { abortSignal: signal });
     // The previous batch's delete runs while the next receive waits; at most one per receiver.
     let deleting: Promise<void> = Promise.resolve();
     let failures = 0;
     while (!this.stopping) {
       let messages: Message[];
       try {
-        const out = await receiver.send(
-          new ReceiveMessageCommand({
+        // This receiver's own signal: stop() ends its long poll at once.
+        const out = await this.transport.receiveMessage(
+          {
             QueueUrl: this.queueUrl,
             MaxNumberOfMessages: this.opts.batchSize,
             WaitTimeSeconds: burst ? 0 : this.opts.waitTimeSeconds,
             VisibilityTimeout: this.opts.visibilityTimeoutSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-          }),
+          },
+          signal,
         );
         messages = out.Messages ?? [];
         failures = 0;
@@ -469,12 +474,10 @@ class IngestLoop {
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       try {
-        const out = await this.sender.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: this.queueUrl,
-            Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })),
-          }),
-        );
+        const out = await this.transport.deleteMessageBatch({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })),
+        });
         for (const f of out.Failed ?? [])
           // Redelivery of a committed message is harmless: it is a duplicate by ECS version.
           this.fail('delete', new Error(`${f.Code}: ${f.Message}`), {
