@@ -6,16 +6,41 @@ import { startLocalAws } from '../../src/local/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { cpuMs } from './machine.js';
 import { epochMs, taskEvent, taskEvents } from './fixtures.js';
+import { TaskTimeline } from '../../test/scheduler/support/timeline.js';
 
-export async function childMain(init: { taskStartDelayMs?: number } | null) {
+export interface EmulatorChildInit {
+  taskStartDelayMs?: number;
+  taskStopDelayMs?: number;
+  /** ECS request throttling at AWS's published rates (default off). */
+  throttling?: boolean;
+  reorderHoldMs?: number;
+  seed?: number;
+}
+
+export async function childMain(init: EmulatorChildInit | null) {
   const aws = await startLocalAws({
     port: 0,
     logger: silentLogger,
     queues: ['blox_queue'],
     taskStartDelayMs: init?.taskStartDelayMs ?? 0,
     account: '111122223333',
+    ...(init?.taskStopDelayMs !== undefined ? { taskStopDelayMs: init.taskStopDelayMs } : {}),
+    ...(init?.throttling !== undefined ? { throttling: init.throttling } : {}),
+    ...(init?.reorderHoldMs !== undefined ? { reorderHoldMs: init.reorderHoldMs } : {}),
+    ...(init?.seed !== undefined ? { seed: init.seed } : {}),
   });
   const queue = aws.sqs.queueByArn(`arn:aws:sqs:${aws.region}:${aws.account}:blox_queue`)!;
+  // Ground truth of the scheduling benchmark, kept here so the measured process pays nothing for it.
+  const timeline = new TaskTimeline(aws);
+  /** Epoch time (ms) each task was first seen, by group: when ECS accepted its StartTask. */
+  const created = new Map<string, Map<string, number>>();
+  aws.ecs.onChange((c) => {
+    if (c.kind !== 'task') return;
+    const d = c.detail as { taskArn?: string; group?: string };
+    let byArn = created.get(d.group ?? '');
+    if (!byArn) created.set(d.group ?? '', (byArn = new Map()));
+    if (d.taskArn && !byArn.has(d.taskArn)) byArn.set(d.taskArn, epochMs());
+  });
   return {
     endpoint: () => ({ endpoint: aws.endpoint, queueUrl: aws.queueUrl('blox_queue'), region: aws.region }),
     cpuMs: () => cpuMs(),
@@ -89,6 +114,60 @@ export async function childMain(init: { taskStartDelayMs?: number } | null) {
       }
       return times;
     },
+    /** Creates cluster `cluster` and registers task definition family `family` (answers its ARN). */
+    cluster(a: { cluster: string; family: string; memory?: number }) {
+      aws.ecs.callSync('CreateCluster', { clusterName: a.cluster });
+      const out = aws.ecs.callSync('RegisterTaskDefinition', {
+        family: a.family,
+        containerDefinitions: [
+          { name: 'main', image: 'ubuntu', memory: a.memory ?? 10, cpu: 0, essential: true },
+        ],
+      }) as { taskDefinition: { taskDefinitionArn: string } };
+      return out.taskDefinition.taskDefinitionArn;
+    },
+    /** Registers another revision of `family` (answers its ARN). */
+    taskDefinition(a: { family: string; memory?: number }) {
+      const out = aws.ecs.callSync('RegisterTaskDefinition', {
+        family: a.family,
+        containerDefinitions: [
+          { name: 'main', image: 'ubuntu', memory: a.memory ?? 10, cpu: 0, essential: true },
+        ],
+      }) as { taskDefinition: { taskDefinitionArn: string } };
+      return out.taskDefinition.taskDefinitionArn;
+    },
+    /**
+     * Scales `cluster` to `instances` container instances (synchronous registration; the events
+     * follow). Answers the epoch times before and after the registration work.
+     */
+    scale(a: { cluster: string; instances: number }) {
+      const before = epochMs();
+      aws.ecs.fleet.scale(a.cluster, a.instances);
+      return { before, after: epochMs() };
+    },
+    /** Container instance ARNs of `cluster` (for the emulator-alone ceiling). */
+    instanceArns(a: { cluster: string }) {
+      return aws.ecs.fleet.instances(a.cluster).map((i) => i.containerInstanceArn);
+    },
+    /**
+     * Answers the epoch time (ms) at which `count` tasks of `group` (of `taskDefinitionArn`, when
+     * given) were first RUNNING and desired RUNNING at once, waiting for it up to `timeoutMs`.
+     */
+    runningAt(a: { group: string; count: number; taskDefinitionArn?: string; timeoutMs: number }) {
+      return timeline.runningAt(a.group, a.count, a.taskDefinitionArn, a.timeoutMs);
+    },
+    /** When ECS accepted the first and the last task of `group` so far (epoch ms), and how many. */
+    created(a: { group: string }) {
+      const times = [...(created.get(a.group)?.values() ?? [])];
+      return { count: times.length, first: Math.min(...times), last: Math.max(...times) };
+    },
+    /** Moments so far where an instance had two live tasks of one `blox:` group (never reset). */
+    duplicates: () => timeline.duplicates.length,
+    /** From now on, track the largest number of `eligible` instances without a RUNNING task of `group`. */
+    watchAvailability(a: { group: string; eligible: number }) {
+      timeline.watchAvailability(a.group, () => a.eligible);
+      return null;
+    },
+    maxUnavailable: () => timeline.maxUnavailable,
     throttling(a: { enabled: boolean }) {
       aws.ecs.setThrottling(a.enabled);
       return null;
