@@ -188,15 +188,15 @@ export class StateIndex {
     if (checks === 0 && limit >= order.size - from) return { items: order.slice(from), revision: this.rev };
     const items: IndexEntry[] = [];
     let next: string | undefined;
-    for (let i = from; i < order.size; i++) {
-      const entry = order.at(i)!;
-      if (checks > 0 && !matchesFilter(entry, rest)) continue;
+    order.scan(from, (entry) => {
+      if (checks > 0 && !matchesFilter(entry, rest)) return true;
       if (items.length === limit) {
         next = items[items.length - 1]!.key;
-        break;
+        return false;
       }
       items.push(entry);
-    }
+      return true;
+    });
     return next === undefined ? { items, revision: this.rev } : { items, revision: this.rev, next };
   }
 
@@ -229,10 +229,10 @@ export class StateIndex {
     const table = this.tables[entry.kind];
     const old = table.entries.get(entry.key);
     if (old && old.revision >= entry.revision) return;
-    if (old) this.unindex(table, old);
     table.order.add(entry); // inserts, or replaces the old revision in place
     table.entries.set(entry.key, entry);
-    this.indexFields(table, entry);
+    if (old) this.reindex(table, old, entry);
+    else this.indexFields(table, entry);
     this.publish({ type: 'put', kind: entry.kind, key: entry.key, revision: entry.revision, entry });
   }
 
@@ -339,6 +339,33 @@ export class StateIndex {
       let entries = byValue.get(value);
       if (!entries) byValue.set(value, (entries = new SortedByKey()));
       entries.add(entry);
+    }
+  }
+
+  /**
+   * Moves a new revision of an entity into the secondary indexes. Most fields keep their value
+   * from one revision to the next (only the statuses move as a task runs): those entries are
+   * replaced in place, without removing and re-inserting them.
+   */
+  private reindex(table: KindTable, old: IndexEntry, entry: IndexEntry): void {
+    for (const field of INDEXED_FIELDS) {
+      const before = old.fields[field];
+      const after = entry.fields[field];
+      const byValue = table.secondary.get(field)!;
+      if (before === after) {
+        if (after !== undefined) byValue.get(after)?.add(entry);
+        continue;
+      }
+      if (before !== undefined) {
+        const entries = byValue.get(before);
+        entries?.remove(old.key);
+        if (entries?.size === 0) byValue.delete(before);
+      }
+      if (after !== undefined) {
+        let entries = byValue.get(after);
+        if (!entries) byValue.set(after, (entries = new SortedByKey()));
+        entries.add(entry);
+      }
     }
   }
 

@@ -106,6 +106,113 @@ describe('SortedByKey', () => {
   });
 });
 
+describe('SortedByKey across many chunks', () => {
+  it('matches a sorted model under 20,000 random inserts, replacements and removals', () => {
+    const s = new SortedByKey<{ key: string; n: number }>();
+    const model = new Map<string, number>();
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const check = () => {
+      const expected = [...model].sort(([a], [b]) => (a < b ? -1 : 1));
+      assert.equal(s.size, expected.length);
+      assert.deepEqual(
+        s.slice(0).map((x) => [x.key, x.n]),
+        expected,
+      );
+      const scanned: string[] = [];
+      s.scan(expected.length - 700, (x) => void scanned.push(x.key));
+      assert.deepEqual(
+        scanned,
+        expected.slice(Math.max(0, expected.length - 700)).map(([k]) => k),
+      );
+      for (const i of [0, 1, 511, 512, 513, 1999, expected.length - 1]) {
+        if (i < 0 || i >= expected.length) continue;
+        assert.equal(s.at(i)?.key, expected[i]![0]);
+        assert.equal(s.lowerBound(expected[i]![0]), i);
+        assert.equal(s.upperBound(expected[i]![0]), i + 1);
+        assert.equal(s.lowerBound(`${expected[i]![0]}!`), i + 1, 'a key between two items');
+      }
+      const stopAt: string[] = [];
+      s.scan(0, (x) => stopAt.push(x.key) < 3);
+      assert.equal(stopAt.length, Math.min(3, expected.length), 'a scan stops when told');
+    };
+    // grows past many chunks (ascending appends, then random keys), then shrinks to nothing
+    for (let i = 0; i < 3000; i++) {
+      const k = `a${String(i).padStart(5, '0')}`;
+      s.add({ key: k, n: i });
+      model.set(k, i);
+    }
+    check();
+    for (let i = 0; i < 20_000; i++) {
+      const k = `k${Math.floor(rnd() * 4000)}`;
+      if (rnd() < 0.6) {
+        s.add({ key: k, n: i });
+        model.set(k, i);
+      } else {
+        s.remove(k);
+        model.delete(k);
+      }
+    }
+    check();
+    for (const k of [...model.keys()]) {
+      s.remove(k);
+      model.delete(k);
+    }
+    check();
+    assert.equal(s.lowerBound('x'), 0);
+    assert.equal(s.at(0), undefined);
+  });
+});
+
+describe('StateIndex secondary indexes under updates', () => {
+  it('lists by every field what a fresh index of the final entries lists, after 3,000 tasks change', () => {
+    const statuses = ['PROVISIONING', 'PENDING', 'RUNNING', 'STOPPED'];
+    const live = new StateIndex();
+    live.replaceAll([], 0);
+    let r = 0;
+    const final = new Map<string, ReturnType<typeof entryOf>>();
+    for (let v = 0; v < 4; v++)
+      for (let t = 0; t < 3000; t++) {
+        const e = entryOf(
+          {
+            id: `t${String(t).padStart(5, '0')}`,
+            lastStatus: statuses[v],
+            desiredStatus: v === 3 ? 'STOPPED' : 'RUNNING',
+            startedBy: t % 3 === 0 ? 'svc' : 'cron',
+            instance: `i${(t + v) % 7}`,
+            family: t % 2 ? 'web' : 'db',
+          },
+          ++r,
+        );
+        live.put(e);
+        final.set(e.key, e);
+      }
+    const fresh = new StateIndex();
+    fresh.replaceAll([...final.values()], r);
+    const keys = (index: StateIndex, f: Parameters<StateIndex['list']>[1]) =>
+      index.list('task', f, {}).items.map((e) => `${e.key}@${e.revision}`);
+    for (const filter of [
+      {},
+      { status: 'STOPPED' },
+      { status: 'RUNNING' },
+      { desiredStatus: 'STOPPED' },
+      { startedBy: 'svc' },
+      { family: 'db', status: 'STOPPED' },
+      { containerInstance: 'i3' },
+    ]) {
+      const got = keys(live, filter);
+      assert.deepEqual(got, keys(fresh, filter), JSON.stringify(filter));
+    }
+    assert.equal(keys(live, { status: 'STOPPED' }).length, 3000);
+    assert.equal(keys(live, { status: 'RUNNING' }).length, 0);
+    // pages continue across chunk boundaries
+    const page = live.list('task', { startedBy: 'svc' }, { limit: 600 });
+    const rest = live.list('task', { startedBy: 'svc' }, { after: page.next! });
+    assert.equal(page.items.length + rest.items.length, 1000);
+    assert.equal(rest.items[0]!.key > page.items[599]!.key, true);
+  });
+});
+
 describe('ChangeLog', () => {
   const change = (revision: number): IndexChange => ({
     type: 'put',
