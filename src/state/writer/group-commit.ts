@@ -26,6 +26,7 @@ interface Pending {
 export class GroupCommitter {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  private scheduled = false;
   private readonly maxInFlight: number;
   private readonly maxBatch: number;
 
@@ -42,6 +43,21 @@ export class GroupCommitter {
     if (updates.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.queue.push({ updates, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Commits start on the next turn of the event loop, not at once: the batches of every poller
+   * whose receive was answered in this turn then share one transaction. On a store that commits
+   * synchronously (SQLite) nothing is ever "in flight" to make batches wait, so without this each
+   * receive of 10 paid its own BEGIN/COMMIT.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       this.pump();
     });
   }
@@ -62,7 +78,7 @@ export class GroupCommitter {
       this.inFlight++;
       void this.commit(group).finally(() => {
         this.inFlight--;
-        this.pump();
+        this.schedule();
       });
     }
   }

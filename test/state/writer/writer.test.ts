@@ -274,6 +274,25 @@ for (const makeBackend of BACKENDS) {
       assert.equal((await store.range({ prefix: 'ecs/task/', countOnly: true })).count, 60);
     });
 
+    it('group commit writes the batches handed in during one turn of the event loop in one transaction', async () => {
+      const store = await backend.open();
+      let commits = 0;
+      const counting: Store = Object.create(store) as Store;
+      counting.txn = (req) => {
+        if (req.success?.some((op) => op.type === 'put')) commits++;
+        return store.txn(req);
+      };
+      // the default two commits in flight: a synchronous store (SQLite) never has one pending
+      const g = new GroupCommitter(counting, { source: 'event', cache: new VersionCache() });
+      const base = update('events/task-running.json');
+      const callers = Array.from({ length: 6 }, (_, c) =>
+        Array.from({ length: 10 }, (_, k) => ({ ...base, key: `${base.key}-t${c}-${k}` })),
+      );
+      const results = await Promise.all(callers.map((u) => g.write(u)));
+      assert.equal(results.flat().filter((o) => o.result === 'applied').length, 60);
+      assert.equal(commits, 1, `${commits} commits for 6 batches of one turn`);
+    });
+
     it('group commit hands the error of a failed commit to every caller in it', async () => {
       const store = await backend.open();
       await store.close();
