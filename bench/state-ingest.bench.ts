@@ -1,6 +1,7 @@
 /**
  * Ingest benchmark: events in the emulator's SQS queue → received, decoded, committed to the
- * store and deleted, end to end through the real AWS SDK over HTTP. The emulator runs in its own
+ * store and deleted, end to end over HTTP (ReceiveMessage/DeleteMessageBatch through the lean SQS
+ * transport, src/aws/sqs-transport.ts; the rest through the AWS SDK). The emulator runs in its own
  * process (as SQS is remote in production); the ingest runs here with the embedded SQLite store
  * and with a single local etcd.
  *
@@ -15,8 +16,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Registry } from 'prom-client';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient, type AwsClientOptions } from '../src/aws/clients.js';
+import { sqsTransportFor } from '../src/aws/sqs-transport.js';
 import { startIngest } from '../src/state/ingest/index.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
@@ -187,8 +189,8 @@ async function oneRun(
 }
 
 /**
- * The floor set by the SQS client alone: the same receive (10) + DeleteMessageBatch loop with the
- * same pollers, but no decoding and no store. Tells how much of the ingest's cost is the AWS SDK.
+ * The floor set by the SQS client alone: the ingest's receive (10) + DeleteMessageBatch loop (its
+ * lean transport) with the same pollers, but no decoding and no store.
  */
 async function sqsOnlyRun(
   emulator: ChildProcess,
@@ -206,21 +208,22 @@ async function sqsOnlyRun(
   const emulatorCpu0 = processCpuUs(emulator.pid);
   const t0 = performance.now();
   let received = 0;
+  const transport = sqsTransportFor(sqs);
   await Promise.all(
     Array.from({ length: pollers }, async () => {
       while (received < n) {
-        const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
+        const out = await transport.receiveMessage({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+        });
         const messages = out.Messages ?? [];
         received += messages.length;
         if (messages.length > 0)
-          await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
-            }),
-          );
+          await transport.deleteMessageBatch({
+            QueueUrl: queueUrl,
+            Entries: messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
+          });
       }
     }),
   );
@@ -344,11 +347,11 @@ async function main(): Promise<void> {
     ),
     `| *SQS client only (receive + delete, no decode, no store)* | ${fmt(sqliteEvents)} | ${fmt(b.median)} messages/s | ${fmt(b.min)} | ${fmt(b.max)} | ${fmt(bCpu)} µs | ${bEmu === undefined ? '?' : `${fmt(bEmu)} µs`} | | |`,
     '',
-    `**Where the time goes.** The AWS SDK v3 SQS client alone (last row: the same receive/delete loop without`,
-    `decoding or store) costs ${fmt(bCpu)} µs of client CPU per message, against ${fmt(results[0]?.ingestCpuUs ?? 0)} µs per event for the whole`,
-    'ingest on SQLite: request serialization, middleware, SigV4 signing and socket writes dominate (CPU profile with',
-    '`node --cpu-prof`); decoding, the version decision and the store commit are the small remainder. Each receive',
-    'carries at most 10 messages and needs a DeleteMessageBatch, so the SDK work per message cannot be batched further.',
+    `**Where the time goes.** The SQS client alone (last row: the ingest's receive/delete loop through its lean`,
+    `transport, without decoding or store) costs ${fmt(bCpu)} µs of client CPU per message, against ${fmt(results[0]?.ingestCpuUs ?? 0)} µs per event for the whole`,
+    'ingest on SQLite: node:http, the loopback socket writes and SigV4 signing dominate it (CPU profile with',
+    '`node --cpu-prof`; docs/state-ingest.md has the profile of the whole ingest). Each receive carries at most 10',
+    'messages and needs a DeleteMessageBatch, so the work per message cannot be batched further.',
     'The ingest scales out instead: several processes or replicas consume the same queue as competing consumers',
     '(writes are idempotent by ECS version), which a 2-core machine shared with other work cannot show.',
     '',

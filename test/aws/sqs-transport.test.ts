@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -23,6 +23,25 @@ import { startLocalAws, type LocalAws } from '../../src/local/index.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
+
+/** SigV4 computed from scratch (AWS's published algorithm), for a POST to / as the transport sends. */
+function sigV4(headers: IncomingHttpHeaders, body: string): string {
+  const sha256 = (x: string) => createHash('sha256').update(x, 'utf8').digest('hex');
+  const hmac = (key: string | Buffer, x: string) => createHmac('sha256', key).update(x, 'utf8').digest();
+  const signedHeaders = /SignedHeaders=([^,]+)/.exec(headers.authorization!)![1]!;
+  const amzDate = headers['x-amz-date'] as string;
+  const day = amzDate.slice(0, 8);
+  const canonicalHeaders = signedHeaders
+    .split(';')
+    .map((h) => `${h}:${String(headers[h]).trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
+  const canonical = ['POST', '/', '', canonicalHeaders, signedHeaders, sha256(body)].join('\n');
+  const scope = `${day}/us-east-1/sqs/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  let key = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day);
+  for (const part of ['us-east-1', 'sqs', 'aws4_request']) key = hmac(key, part);
+  return hmac(key, stringToSign).toString('hex');
+}
 
 /** A loopback server whose answer each test sets; records every request it got. */
 interface FakeSqs {
@@ -218,6 +237,23 @@ describe('SqsTransport against a loopback server', () => {
       for (const h of ['content-type', 'host', 'x-amz-date', 'x-amz-target'])
         assert.ok(auth.includes(h), `${h} is signed`);
       assert.deepEqual(JSON.parse(body), { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
+      assert.equal(/Signature=([0-9a-f]+)/.exec(auth)![1], sigV4(headers, body), 'the signature is valid');
+
+      // identical receives within one second share a signature (reused); any other request is signed anew
+      for (let tries = 0; tries < 5; tries++) {
+        fake.requests = [];
+        const input = { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 };
+        await sqsTransportFor(sqs).receiveMessage(input);
+        await sqsTransportFor(sqs).receiveMessage(input);
+        await sqsTransportFor(sqs).receiveMessage({ ...input, MaxNumberOfMessages: 9 });
+        const [a, b, c] = fake.requests;
+        if (a!.headers['x-amz-date'] !== c!.headers['x-amz-date']) continue; // crossed a second: again
+        assert.equal(a!.headers.authorization, b!.headers.authorization);
+        assert.notEqual(a!.headers.authorization, c!.headers.authorization);
+        for (const r of fake.requests)
+          assert.equal(/Signature=([0-9a-f]+)/.exec(r.headers.authorization!)![1], sigV4(r.headers, r.body));
+        break;
+      }
     } finally {
       sqs.destroy();
     }
