@@ -203,7 +203,9 @@ export class DaemonController {
       const drop: LaunchIntent[] = [];
       for (const intent of intents) {
         if (onInstance.has(id(intent.instance))) {
-          intent.at = new Date().toISOString(); // ECS has it: wait for cluster state to show it.
+          // ECS has it: wait for cluster state to show it (settleIntents then forgets it).
+          intent.at = new Date().toISOString();
+          intent.state = 'started';
         } else drop.push(intent);
       }
       await this.forget(drop);

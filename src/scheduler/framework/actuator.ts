@@ -124,39 +124,33 @@ export class EcsActuator {
   }
 
   /**
-   * StartTask with intents: record one intent per instance (fenced), call ECS, then record the
-   * task ARNs and drop the intents of instances that failed (the caller records failures).
+   * StartTask with intents: record one intent per instance (fenced), call ECS, then drop the
+   * intents of instances that failed (the caller records failures). The intents of started tasks
+   * stay in the store in the `calling` state until the caller sees the task and forgets them:
+   * whoever leads next checks every recorded intent with ECS anyway, so rewriting them with the
+   * task ARN (a store write of every launched instance, on the join's critical path) bought nothing.
    */
   async launch(req: StartTasksRequest & { startedBy: string }, options: LaunchOptions): Promise<StartResult> {
     const at = new Date().toISOString();
-    const base = {
+    const by = this.options.identity ?? 'blox';
+    const intents: LaunchIntent[] = req.instances.map((instance) => ({
       scope: options.scope,
       cluster: req.cluster,
       taskDefinition: req.taskDefinition,
       startedBy: req.startedBy,
       at,
-      by: this.options.identity ?? 'blox',
-    };
-    const intents: LaunchIntent[] = req.instances.map((instance) => ({
-      ...base,
+      by,
       instance,
       state: 'calling',
     }));
     await options.intents.put(intents, options.fence);
     const result = await this.startTasks(req);
-    const started: LaunchIntent[] = result.started.map((s) => ({
-      ...base,
-      instance: s.instance,
-      state: 'started',
-      taskArn: s.taskArn,
-    }));
     try {
-      if (started.length > 0) await options.intents.put(started, options.fence);
       const failed = result.failures.map((f) => f.instance);
       if (failed.length > 0) await options.intents.remove(options.scope, failed, options.fence);
     } catch (err) {
-      // The calling-state intents stay: the next leader verifies them against ECS.
-      this.logger.warn({ err }, 'could not update launch intents after StartTask');
+      // The intents stay: the next pass (or leader) verifies them against ECS.
+      this.logger.warn({ err }, 'could not drop the launch intents of failed StartTask calls');
     }
     return result;
   }

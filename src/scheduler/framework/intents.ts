@@ -5,8 +5,8 @@ import { MAX_TXN_OPS } from '../../store/validate.js';
 
 /**
  * Launch intents: before asking ECS to start a task on an instance, the leader records
- * "about to launch X on instance I" in the store (fenced by its leadership term), and updates it
- * with the task ARN afterwards. Whoever leads next reads them, so a crash or a failover between
+ * "about to launch X on instance I" in the store (fenced by its leadership term), and removes it
+ * once the task shows in cluster state. Whoever leads next reads them and checks each with ECS, so a crash or a failover between
  * the call and the task showing up in cluster state never launches a second copy.
  */
 export interface LaunchIntent {
@@ -18,7 +18,10 @@ export interface LaunchIntent {
   startedBy: string;
   /** When the intent was recorded (ISO-8601). */
   at: string;
-  /** `calling` until ECS answered; `started` with the task ARN after. */
+  /**
+   * `calling` as recorded in the store (before the call); `started` in the leader's memory once ECS
+   * answered with the task (or a new leader found it in ECS), with the task ARN when known.
+   */
   state: 'calling' | 'started';
   taskArn?: string;
   /** Replica that recorded it. */

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { EcsActuator } from '../../src/scheduler/framework/actuator.js';
+import { IntentLog } from '../../src/scheduler/framework/intents.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { tempDir } from '../support/env.js';
+import { createCluster, registerTaskDefinition, startAws } from './support/harness.js';
+
+/** The actuator's launch against the emulator (real SDK over HTTP) with intents in a real SQLite store. */
+describe('actuator launch with intents (emulator + SQLite)', () => {
+  let aws: Awaited<ReturnType<typeof startAws>>;
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    aws = await startAws();
+    const dir = await tempDir();
+    cleanup = dir.cleanup;
+    store = await openStore({ backend: 'sqlite', dataDir: dir.path });
+  });
+  after(async () => {
+    await store.close();
+    await cleanup();
+    await aws.close();
+  });
+
+  it('records an intent per instance before StartTask, keeps those of started tasks and drops the failed', async () => {
+    const cluster = await createCluster(aws.ecs, 'act');
+    const td = await registerTaskDefinition(aws.ecs, 'act');
+    aws.aws.ecs.fleet.scale('act', 12);
+    const instances = aws.aws.ecs.fleet.instances('act').map((i) => i.containerInstanceArn);
+    const missing = `${cluster.replace(':cluster/', ':container-instance/')}/00000000000000000000000000000000`;
+    const intents = new IntentLog(store, 'test/act-intents/');
+    // What the store held while ECS was being called: the intents must be there before the call.
+    let seenAtCall = -1;
+    const unsubscribe = aws.aws.ecs.onChange((c) => {
+      if (c.kind === 'task' && seenAtCall < 0)
+        void intents.list('env').then((l) => (seenAtCall = seenAtCall < 0 ? l.length : seenAtCall));
+    });
+    const actuator = new EcsActuator({ ecs: aws.ecs, identity: 'test' });
+    const result = await actuator.launch(
+      { cluster, taskDefinition: td, instances: [...instances, missing], startedBy: 'dep1', group: 'g' },
+      { scope: 'env', intents },
+    );
+    unsubscribe();
+    assert.equal(result.started.length, 12);
+    assert.deepEqual(
+      result.failures.map((f) => f.instance),
+      [missing],
+    );
+    assert.equal(actuator.stats.startTaskCalls, 2, '13 instances take two StartTask calls of at most 10');
+    const stored = await intents.list('env');
+    assert.deepEqual(stored.map((i) => i.instance).sort(), [...instances].sort());
+    assert.ok(stored.every((i) => i.state === 'calling' && i.startedBy === 'dep1' && i.by === 'test'));
+    assert.ok(seenAtCall >= 12, `intents were recorded before ECS placed a task (saw ${seenAtCall})`);
+  });
+
+  it('calls ECS not at all when the intents cannot be written (the leadership term ended)', async () => {
+    const cluster = await createCluster(aws.ecs, 'fenced');
+    const td = await registerTaskDefinition(aws.ecs, 'fenced');
+    aws.aws.ecs.fleet.scale('fenced', 2);
+    const instances = aws.aws.ecs.fleet.instances('fenced').map((i) => i.containerInstanceArn);
+    const actuator = new EcsActuator({ ecs: aws.ecs });
+    const intents = new IntentLog(store, 'test/fenced-intents/');
+    await assert.rejects(
+      actuator.launch(
+        { cluster, taskDefinition: td, instances, startedBy: 'dep1' },
+        {
+          scope: 'env',
+          intents,
+          fence: { key: 'test/no-such-leader', target: 'createRevision', op: '!=', value: 0 },
+        },
+      ),
+      /leadership/,
+    );
+    assert.equal(actuator.stats.startTaskCalls, 0);
+    assert.equal((await intents.list('env')).length, 0);
+  });
+});
