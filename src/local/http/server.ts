@@ -35,32 +35,7 @@ export function createEmulatorHttpServer(handlers: ServiceHandler[]): EmulatorHt
           }),
         };
       } else {
-        // AWS SDKs always POST to "/": skip URL parsing for it (same path and empty query)
-        const rawUrl = req.url ?? '/';
-        const url = rawUrl === '/' ? undefined : new URL(rawUrl, 'http://localhost');
-        const headers: Record<string, string | undefined> = {};
-        for (const [k, v] of Object.entries(req.headers))
-          headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-        let disconnect: AbortController | undefined;
-        const request: EmulatorRequest = {
-          method: req.method ?? 'GET',
-          path: url ? url.pathname : '/',
-          query: url ? url.searchParams : new URLSearchParams(),
-          headers,
-          body,
-          host: headers.host ?? 'localhost',
-          get signal() {
-            if (!disconnect) {
-              const controller = (disconnect = new AbortController());
-              if (res.destroyed) controller.abort();
-              else
-                res.once('close', () => {
-                  if (!res.writableFinished) controller.abort();
-                });
-            }
-            return disconnect.signal;
-          },
-        };
+        const request = new HttpRequest(req, res, body);
         response = (await dispatch(request)) ?? notFound(request);
       }
     } catch (err) {
@@ -75,17 +50,19 @@ export function createEmulatorHttpServer(handlers: ServiceHandler[]): EmulatorHt
     }
     if (res.destroyed) return;
     const payload = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
-    res.writeHead(response.status, {
-      ...response.headers,
-      'content-length': String(payload.length),
-      'x-amzn-requestid': requestId(),
-    });
+    // a flat [name, value, …] list: no merged header object per answer
+    const headers: string[] = [];
+    for (const name in response.headers) headers.push(name, response.headers[name]!);
+    headers.push('content-length', String(payload.length), 'x-amzn-requestid', requestId());
+    res.writeHead(response.status, headers);
     res.end(payload);
   }
 
+  /** Handlers answer synchronously or with a promise; only a promise is awaited. */
   async function dispatch(request: EmulatorRequest): Promise<EmulatorResponse | undefined> {
     for (const handler of handlers) {
-      const response = await handler(request);
+      const answer = handler(request);
+      const response = answer instanceof Promise ? await answer : answer;
       if (response) return response;
     }
     return undefined;
@@ -110,6 +87,60 @@ export function createEmulatorHttpServer(handlers: ServiceHandler[]): EmulatorHt
       });
     },
   };
+}
+
+const NO_QUERY = '';
+
+/**
+ * A request as the handlers see it. Node has already lower-cased the header names (and joined
+ * repeated headers with ", "; only set-cookie stays a list, which no AWS client sends here), so
+ * its header object is used as is; the query string and disconnect signal are made on first read.
+ */
+class HttpRequest implements EmulatorRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string | undefined>;
+  readonly host: string;
+  private readonly search: string;
+  private disconnect: AbortController | undefined;
+  private params: URLSearchParams | undefined;
+
+  constructor(
+    req: IncomingMessage,
+    private readonly res: ServerResponse,
+    readonly body: Buffer,
+  ) {
+    this.method = req.method ?? 'GET';
+    this.headers = req.headers as Record<string, string | undefined>;
+    this.host = this.headers.host ?? 'localhost';
+    // AWS SDKs always POST to "/": skip URL parsing for it (same path and empty query)
+    const rawUrl = req.url ?? '/';
+    if (rawUrl === '/') {
+      this.path = '/';
+      this.search = NO_QUERY;
+    } else {
+      const url = new URL(rawUrl, 'http://localhost');
+      this.path = url.pathname;
+      this.search = url.search;
+    }
+  }
+
+  get query(): URLSearchParams {
+    return (this.params ??= new URLSearchParams(this.search));
+  }
+
+  get signal(): AbortSignal {
+    if (!this.disconnect) {
+      const controller = (this.disconnect = new AbortController());
+      const res = this.res;
+      if (res.destroyed) controller.abort();
+      else
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort();
+        });
+    }
+    return this.disconnect.signal;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

@@ -1,7 +1,8 @@
 import { AwsError, jsonErrorResponse } from '../http/aws-error.js';
 import type { EmulatorRequest, EmulatorResponse } from '../http/types.js';
 import { sqsErrors } from './errors.js';
-import { operations } from './operations.js';
+import { operations, receiveMessages } from './operations.js';
+import { receiveJson } from './receive-json.js';
 import type { SqsEmulator } from './sqs-emulator.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
@@ -41,8 +42,13 @@ export async function handleSqsJson(
     // Like the query protocol, accept a request POSTed to the queue's own path without QueueUrl.
     if (input.QueueUrl === undefined && /^\/[^/]+\/[^/]+\/?$/.test(request.path))
       input.QueueUrl = `http://${request.host}${request.path}`;
-    const output = await sqs.call(op, input, { host: request.host, ...(signal ? { signal } : {}) });
-    return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body: JSON.stringify(output) };
+    const ctx = { host: request.host, ...(signal ? { signal } : {}) };
+    // ReceiveMessage writes its answer directly (each body's JSON is kept with the message)
+    const body =
+      op === 'ReceiveMessage'
+        ? receiveJson(await receiveMessages(sqs, input, ctx))
+        : JSON.stringify(await sqs.call(op, input, ctx));
+    return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body };
   } catch (err) {
     if (err instanceof AwsError) return jsonErrorResponse(err, NAMESPACE, CONTENT_TYPE);
     throw err;

@@ -137,20 +137,7 @@ export const operations: Record<string, Operation> = {
   },
 
   async ReceiveMessage(sqs, input, ctx) {
-    const queue = sqs.resolveQueueUrl(requiredString(input, 'QueueUrl'));
-    const max = optionalInt(input, 'MaxNumberOfMessages', 1, 10) ?? 1;
-    const visibility = optionalInt(input, 'VisibilityTimeout', 0, 43_200) ?? queue.settings.VisibilityTimeout;
-    const wait = optionalInt(input, 'WaitTimeSeconds', 0, 20) ?? queue.settings.ReceiveMessageWaitTimeSeconds;
-    const systemNames = new Set([
-      ...stringList(input, 'AttributeNames'),
-      ...stringList(input, 'MessageSystemAttributeNames'),
-    ]);
-    const attributeFilter = attributeNameFilter(stringList(input, 'MessageAttributeNames'));
-    const messages = await sqs.receive(queue, max, visibility, wait, ctx.signal);
-    if (messages.length === 0) return {};
-    return {
-      Messages: messages.map((msg) => renderMessage(queue, msg, systemNames, attributeFilter)),
-    };
+    return receiveOutput(await receiveMessages(sqs, input, ctx));
   },
 
   DeleteMessage(sqs, input) {
@@ -304,18 +291,61 @@ function attributeNameFilter(names: string[]): (name: string) => boolean {
   return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
 }
 
-function renderMessage(
-  queue: SqsQueue,
-  msg: StoredMessage,
-  systemNames: Set<string>,
-  attributeFilter: (name: string) => boolean,
-): Output {
-  const out: Output = {
-    MessageId: msg.id,
-    ReceiptHandle: queue.receiptHandle(msg),
-    MD5OfBody: msg.md5OfBody,
-    Body: msg.body,
+/** What ReceiveMessage took from its queue, and which attributes the caller asked for. */
+export interface Received {
+  queue: SqsQueue;
+  messages: StoredMessage[];
+  systemNames: ReadonlySet<string>;
+  attributeFilter: (name: string) => boolean;
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** ReceiveMessage's work, apart from writing its answer (each protocol writes its own). */
+export async function receiveMessages(
+  sqs: SqsEmulator,
+  input: Input,
+  ctx: SqsCallContext,
+): Promise<Received> {
+  const queue = sqs.resolveQueueUrl(requiredString(input, 'QueueUrl'));
+  const max = optionalInt(input, 'MaxNumberOfMessages', 1, 10) ?? 1;
+  const visibility = optionalInt(input, 'VisibilityTimeout', 0, 43_200) ?? queue.settings.VisibilityTimeout;
+  const wait = optionalInt(input, 'WaitTimeSeconds', 0, 20) ?? queue.settings.ReceiveMessageWaitTimeSeconds;
+  const names = stringList(input, 'AttributeNames');
+  const systemOnes = stringList(input, 'MessageSystemAttributeNames');
+  const systemNames = names.length + systemOnes.length === 0 ? NO_NAMES : new Set([...names, ...systemOnes]);
+  const attributeFilter = attributeNameFilter(stringList(input, 'MessageAttributeNames'));
+  const messages = await sqs.receive(queue, max, visibility, wait, ctx.signal);
+  return { queue, messages, systemNames, attributeFilter };
+}
+
+/** ReceiveMessage's output shape (the JSON protocol writes the same bytes directly: receive-json.ts). */
+export function receiveOutput(received: Received): Output {
+  if (received.messages.length === 0) return {};
+  return {
+    Messages: received.messages.map((msg) => {
+      const out: Output = {
+        MessageId: msg.id,
+        ReceiptHandle: received.queue.receiptHandle(msg),
+        MD5OfBody: msg.md5OfBody,
+        Body: msg.body,
+      };
+      const extras = messageExtras(msg, received);
+      return extras ? Object.assign(out, extras) : out;
+    }),
   };
+}
+
+/**
+ * The fields of a received message after MessageId, ReceiptHandle, MD5OfBody and Body, in the
+ * order SQS writes them (Attributes, MD5OfMessageAttributes, MessageAttributes); undefined when
+ * there are none.
+ */
+export function messageExtras(
+  msg: StoredMessage,
+  { systemNames, attributeFilter }: Pick<Received, 'systemNames' | 'attributeFilter'>,
+): Output | undefined {
+  let out: Output | undefined;
   if (systemNames.size > 0) {
     const all = systemNames.has('All');
     const want = (name: string) => all || systemNames.has(name);
@@ -333,13 +363,14 @@ function renderMessage(
       attrs.DeadLetterQueueSourceArn = msg.deadLetterSourceArn;
     const trace = msg.systemAttributes?.AWSTraceHeader?.StringValue;
     if (want('AWSTraceHeader') && trace !== undefined) attrs.AWSTraceHeader = trace;
-    if (Object.keys(attrs).length > 0) out.Attributes = attrs;
+    if (Object.keys(attrs).length > 0) out = { Attributes: attrs };
   }
   if (msg.attributes) {
     const selected: Record<string, MessageAttributeValue> = {};
     for (const [name, value] of Object.entries(msg.attributes))
       if (attributeFilter(name)) selected[name] = value;
     if (Object.keys(selected).length > 0) {
+      out ??= {};
       out.MD5OfMessageAttributes =
         Object.keys(selected).length === Object.keys(msg.attributes).length
           ? msg.md5OfAttributes

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sqsErrors } from './errors.js';
 import type { MessageAttributeValue } from './md5.js';
+import { messageJson, type MessageJson } from './message-json.js';
 import { MinHeap } from './min-heap.js';
 import { defaultSettings, type QueueSettings } from './queue-attributes.js';
 
@@ -8,8 +9,12 @@ export type MessageState = 'delayed' | 'ready' | 'inflight' | 'deleted';
 
 export interface StoredMessage {
   id: string;
+  /** Names the message in receipt handles: a small integer, unique within its queue. */
+  serial: number;
   body: string;
   md5OfBody: string;
+  /** Its fields of a JSON ReceiveMessage answer, made when stored (see message-json.ts). */
+  json: MessageJson;
   attributes: Record<string, MessageAttributeValue> | undefined;
   md5OfAttributes: string | undefined;
   systemAttributes: Record<string, MessageAttributeValue> | undefined;
@@ -55,7 +60,9 @@ export class SqsQueue {
   /** Distinguishes this queue from an earlier one of the same name in receipt handles. */
   readonly token = randomUUID().slice(0, 8);
 
-  private readonly messages = new Map<string, StoredMessage>();
+  /** By serial: integer keys hash and compare far cheaper than message-id strings. */
+  private readonly messages = new Map<number, StoredMessage>();
+  private serial = 0;
   private ready: Array<StoredMessage | undefined> = [];
   private head = 0;
   private readonly invisible = new MinHeap<InvisibleEntry>();
@@ -87,7 +94,10 @@ export class SqsQueue {
   }
 
   enqueue(
-    message: Omit<StoredMessage, 'state' | 'receiptSeq' | 'stamp' | 'firstReceiveAt' | 'receiveCount'>,
+    message: Omit<
+      StoredMessage,
+      'serial' | 'json' | 'state' | 'receiptSeq' | 'stamp' | 'firstReceiveAt' | 'receiveCount'
+    >,
     delaySeconds: number,
     now: number,
   ): StoredMessage {
@@ -95,8 +105,10 @@ export class SqsQueue {
     // hot paths monomorphic.
     const stored: StoredMessage = {
       id: message.id,
+      serial: ++this.serial,
       body: message.body,
       md5OfBody: message.md5OfBody,
+      json: messageJson(message.id, message.md5OfBody, message.body),
       attributes: message.attributes,
       md5OfAttributes: message.md5OfAttributes,
       systemAttributes: message.systemAttributes,
@@ -113,7 +125,7 @@ export class SqsQueue {
       deadLetterSourceArn: message.deadLetterSourceArn,
     };
     if (this.fifo) stored.sequenceNumber = (++this.sequence).toString().padStart(20, '0');
-    this.messages.set(stored.id, stored);
+    this.messages.set(stored.serial, stored);
     if (delaySeconds > 0) this.makeInvisible(stored, 'delayed', now + delaySeconds * 1000);
     else this.makeReady(stored);
     this.notify(now);
@@ -149,8 +161,12 @@ export class SqsQueue {
     return out;
   }
 
+  /**
+   * Names one receive of one message: `<queue token>-<serial>-<receive>` (base 36), opaque to
+   * clients as SQS's are, and made and parsed without encoding work on the hot path.
+   */
   receiptHandle(msg: StoredMessage): string {
-    return Buffer.from(`${this.token}:${msg.id}:${msg.receiptSeq}`).toString('base64url');
+    return `${this.token}-${msg.serial.toString(36)}-${msg.receiptSeq.toString(36)}`;
   }
 
   /** Deletes the message a handle names; a stale or already-used handle succeeds and does nothing, as in SQS. */
@@ -206,8 +222,8 @@ export class SqsQueue {
    * restarted emulator has no consumer holding them any more.
    */
   restoreMessage(msg: StoredMessage): void {
-    const restored: StoredMessage = { ...msg, stamp: 0, receiptSeq: 0 };
-    this.messages.set(restored.id, restored);
+    const restored: StoredMessage = { ...msg, serial: ++this.serial, stamp: 0, receiptSeq: 0 };
+    this.messages.set(restored.serial, restored);
     this.makeReady(restored);
   }
 
@@ -220,11 +236,18 @@ export class SqsQueue {
   }
 
   private resolveHandle(handle: string): StoredMessage | undefined {
-    const parts = Buffer.from(handle, 'base64url').toString('utf8').split(':');
-    if (parts.length !== 3 || parts[0] !== this.token || !/^\d+$/.test(parts[2] ?? ''))
-      throw sqsErrors.receiptHandleIsInvalid(handle);
-    const msg = this.messages.get(parts[1]!);
-    if (!msg || msg.receiptSeq !== Number(parts[2])) return undefined;
+    const token = this.token;
+    const dash = handle.indexOf('-', token.length + 1);
+    const serial = dash < 0 ? NaN : base36(handle, token.length + 1, dash);
+    const receiptSeq = dash < 0 ? NaN : base36(handle, dash + 1, handle.length);
+    const wellFormed =
+      handle.startsWith(token) &&
+      handle.charCodeAt(token.length) === 45 && // '-'
+      !Number.isNaN(serial) &&
+      !Number.isNaN(receiptSeq);
+    if (!wellFormed) throw sqsErrors.receiptHandleIsInvalid(handle);
+    const msg = this.messages.get(serial);
+    if (!msg || msg.receiptSeq !== receiptSeq) return undefined;
     return msg;
   }
 
@@ -247,7 +270,7 @@ export class SqsQueue {
     this.counts[msg.state]--;
     msg.state = 'deleted';
     msg.stamp++;
-    this.messages.delete(msg.id);
+    this.messages.delete(msg.serial);
     // Deleted in-flight messages leave stale heap entries; drop them once they dominate.
     const live = this.counts.delayed + this.counts.inflight;
     if (this.invisible.size > 4096 && this.invisible.size > 2 * live)
@@ -316,4 +339,17 @@ export class SqsQueue {
     this.wakeTimer = undefined;
     this.wakeAt = Infinity;
   }
+}
+
+/** The base-36 number in text[from, to) (digits and lower-case letters only, at most 10), or NaN. */
+function base36(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 10) return NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : -1;
+    if (digit < 0) return NaN;
+    n = n * 36 + digit;
+  }
+  return n;
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sqsErrors } from './errors.js';
 import { md5Hex, md5OfMessageAttributes, type MessageAttributeValue } from './md5.js';
 import { applyAttributes, defaultSettings, renderSettings, type QueueSettings } from './queue-attributes.js';
+import { messageJson } from './message-json.js';
 import { SqsQueue, type StoredMessage } from './queue.js';
 import { operations } from './operations.js';
 
@@ -387,10 +388,13 @@ export class SqsEmulator {
       this.queues.set(q.name, queue);
       for (const m of q.messages) {
         const attributes = decode(m.attributes);
+        const md5OfBody = md5Hex(m.body);
         queue.restoreMessage({
           id: m.id,
+          serial: 0,
           body: m.body,
-          md5OfBody: md5Hex(m.body),
+          md5OfBody,
+          json: messageJson(m.id, md5OfBody, m.body),
           attributes,
           md5OfAttributes: attributes ? md5OfMessageAttributes(attributes) : undefined,
           systemAttributes: decode(m.systemAttributes),
