@@ -30,7 +30,8 @@ import { NativeSha256 } from './sha256.js';
  * (its whole provider chain and refresh); the endpoint is the client's configured one, else the
  * QueueUrl's origin (as the SDK's SQS queue-URL middleware does); connection and request timeouts
  * throw; an abort signal ends a call at once; throttling, 5xx, timeouts and network errors are
- * retried with jittered backoff up to the client's maxAttempts; AWS errors become errors with the
+ * retried with jittered backoff up to the client's maxAttempts (and a signature refused for a
+ * skewed clock once the clock offset is corrected, as the SDK does); AWS errors become errors with the
  * SDK's `name` (`QueueDoesNotExist`, `AccessDenied`, …) and `$metadata.httpStatusCode`; and every
  * received message's MD5OfBody is checked.
  */
@@ -50,6 +51,8 @@ export class SqsServiceError extends BloxError {
   readonly $metadata: { httpStatusCode: number; requestId?: string };
   /** SQS's legacy query-protocol code (`AWS.SimpleQueueService.NonExistentQueue`), when sent. */
   readonly Code: string | undefined;
+  /** The request was refused for a skewed clock and the offset has been corrected: worth a retry. */
+  clockSkewCorrected = false;
 
   constructor(name: string, message: string, status: number, queryCode?: string, requestId?: string) {
     super(name, message, { status: 502, details: { httpStatusCode: status } });
@@ -79,12 +82,23 @@ function abortError(): Error {
   return err;
 }
 
+/** Errors AWS answers to a request signed with a clock too far from its own (as the SDK lists them). */
+const CLOCK_SKEW_NAMES = new Set([
+  'AuthFailure',
+  'InvalidSignatureException',
+  'RequestExpired',
+  'RequestInTheFuture',
+  'RequestTimeTooSkewed',
+  'SignatureDoesNotMatch',
+]);
+const FIVE_MINUTES_MS = 300_000;
+
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
 
 /** What the SDK's standard retry strategy retries: throttling, 5xx, timeouts, broken connections. */
 export function isRetryableSqsError(err: unknown): boolean {
   if (isThrottlingError(err)) return true;
-  if (err instanceof SqsServiceError) return err.$metadata.httpStatusCode >= 500;
+  if (err instanceof SqsServiceError) return err.clockSkewCorrected || err.$metadata.httpStatusCode >= 500;
   const e = err as { name?: string; code?: string };
   return e?.name === 'TimeoutError' || (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code));
 }
@@ -278,8 +292,28 @@ export class SqsTransport {
     if (signal?.aborted) throw abortError();
     const headers = await this.signedHeaders(op, target, body);
     const { status, responseHeaders, text } = await this.exchange(target, headers, body, signal, extraMs);
-    if (status >= 300) throw parseSqsError(status, responseHeaders, text);
+    if (status >= 300) {
+      const err = parseSqsError(status, responseHeaders, text);
+      err.clockSkewCorrected = this.correctClockSkew(err, responseHeaders.date);
+      throw err;
+    }
     return text.length === 0 ? {} : JSON.parse(text);
+  }
+
+  /**
+   * Like the SDK: when AWS refuses a signature for the time and its Date header shows our clock
+   * off by 5 minutes or more, sign from then on with the corrected time. The offset lives in the
+   * client's config (`systemClockOffset`), shared with the SDK's own calls.
+   */
+  private correctClockSkew(err: SqsServiceError, dateHeader: string | undefined): boolean {
+    if (!CLOCK_SKEW_NAMES.has(err.name) || !dateHeader) return false;
+    const serverMs = Date.parse(dateHeader);
+    if (!Number.isFinite(serverMs)) return false;
+    const config = this.client.config as unknown as { systemClockOffset?: number };
+    const offset = config.systemClockOffset ?? 0;
+    if (Math.abs(Date.now() + offset - serverMs) < FIVE_MINUTES_MS) return false;
+    config.systemClockOffset = serverMs - Date.now();
+    return true;
   }
 
   /**
@@ -289,7 +323,8 @@ export class SqsTransport {
    * of receives a second; signing was ~5% of the ingest's CPU).
    */
   private async signedHeaders(op: string, target: Target, body: string): Promise<Record<string, string>> {
-    const now = new Date();
+    const offset = (this.client.config as unknown as { systemClockOffset?: number }).systemClockOffset ?? 0;
+    const now = new Date(Date.now() + offset);
     const second = Math.floor(now.getTime() / 1000);
     const credentials = await this.credentials();
     const cacheKey = op === 'ReceiveMessage' ? `${target.host}${target.path}\n${body}` : undefined;

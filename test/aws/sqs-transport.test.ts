@@ -371,6 +371,58 @@ describe('SqsTransport against a loopback server', () => {
   });
 });
 
+describe('SqsTransport clock skew', () => {
+  it('re-signs with the server’s time after a signature refused for a skewed clock, as the SDK does', async () => {
+    const fake = await fakeSqs();
+    const sqs = clientFor(fake.endpoint, { maxAttempts: 2 });
+    const hourAhead = new Date(Date.now() + 3_600_000);
+    try {
+      fake.answer = (n) =>
+        n === 1
+          ? {
+              status: 400,
+              headers: { date: hourAhead.toUTCString() },
+              body: JSON.stringify({ __type: 'RequestTimeTooSkewed', message: 'too skewed' }),
+            }
+          : { status: 200, body: '{}' };
+      await sqsTransportFor(sqs).receiveMessage({
+        QueueUrl: `${fake.endpoint}/000000000000/q`,
+        WaitTimeSeconds: 0,
+      });
+      assert.equal(fake.requests.length, 2, 'retried once');
+      const signedAt = (r: { headers: IncomingHttpHeaders }) => {
+        const d = r.headers['x-amz-date'] as string;
+        return Date.parse(
+          `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 11)}:${d.slice(11, 13)}:${d.slice(13)}`,
+        );
+      };
+      const skew = signedAt(fake.requests[1]!) - signedAt(fake.requests[0]!);
+      assert.ok(Math.abs(skew - 3_600_000) < 5_000, `second request signed ${skew} ms later`);
+      const offset = (sqs.config as unknown as { systemClockOffset: number }).systemClockOffset;
+      assert.ok(Math.abs(offset - 3_600_000) < 5_000, 'the offset is kept in the client config');
+
+      // a refused signature without a skew (clock right) is not retried
+      fake.requests = [];
+      fake.answer = () => ({
+        status: 403,
+        headers: { date: new Date(Date.now() + offset).toUTCString() },
+        body: JSON.stringify({ __type: 'SignatureDoesNotMatch', message: 'bad key' }),
+      });
+      await assert.rejects(
+        sqsTransportFor(sqs).receiveMessage({
+          QueueUrl: `${fake.endpoint}/000000000000/q`,
+          WaitTimeSeconds: 0,
+        }),
+        (err: Error) => err.name === 'SignatureDoesNotMatch',
+      );
+      assert.equal(fake.requests.length, 1);
+    } finally {
+      sqs.destroy();
+      await fake.close();
+    }
+  });
+});
+
 describe('SQS error parsing (pure)', () => {
   it('names errors as the SDK does, from __type, code or x-amzn-errortype', () => {
     assert.equal(errorNameOf('com.amazonaws.sqs#QueueDoesNotExist'), 'QueueDoesNotExist');
