@@ -207,8 +207,17 @@ export class EcsEmulator {
     };
   }
 
+  /**
+   * Changed tasks whose DescribeTasks JSON is still to be written in the background (0 once the
+   * emulator has caught up; a describe before then serialises the task itself).
+   */
+  pendingTaskJson(): number {
+    return this.ctx.pendingTaskJson;
+  }
+
   close(): void {
     this.ctx.timers.close();
+    this.ctx.close();
   }
 
   private async handle(request: EmulatorRequest): Promise<EmulatorResponse | undefined> {
