@@ -61,7 +61,14 @@ export interface LocalAwsStatus {
   endpoint: string;
   region: string;
   account: string;
-  ecs: { clusters: number; containerInstances: number; tasks: number; throttling: boolean };
+  ecs: {
+    clusters: number;
+    containerInstances: number;
+    tasks: number;
+    throttling: boolean;
+    /** Changed tasks whose DescribeTasks JSON is still being written in the background. */
+    pendingTaskJson: number;
+  };
   sqs: { queues: Array<{ name: string; url: string; visible: number; notVisible: number; delayed: number }> };
   events: ReturnType<EcsEventEmitter['status']>;
   snapshotFile: string | undefined;
@@ -174,6 +181,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           containerInstances: stats.containerInstances,
           tasks: stats.tasks,
           throttling: ecs.throttling().enabled,
+          pendingTaskJson: ecs.pendingTaskJson(),
         },
         sqs: {
           queues: sqs.listQueues().map((q) => {

@@ -105,6 +105,7 @@ describe('admin API (/_blox/…)', () => {
     await admin.setThrottling(false);
     const status = await admin.status();
     assert.equal((status.ecs as { throttling: boolean }).throttling, false);
+    assert.equal(typeof (status.ecs as { pendingTaskJson: number }).pendingTaskJson, 'number');
     assert.equal((status.events as { seed: number }).seed, 77);
     assert.ok(
       (status.sqs as { queues: Array<{ name: string }> }).queues.some((q) => q.name === 'blox_queue'),
