@@ -1,5 +1,5 @@
 import { applyEvent, storedVersion, type SkipReason } from '../../core/ecs/apply.js';
-import type { EntitySource } from '../../core/ecs/entities.js';
+import type { EntitySource, StoredEntity } from '../../core/ecs/entities.js';
 import { parseStoredEntity, serializeStoredEntity, toStoredEntity } from '../../core/ecs/stored.js';
 import type { EntityUpdate } from '../../core/ecs/validate.js';
 import type { KeyValue, Store } from '../../store/types.js';
@@ -67,15 +67,23 @@ export class VersionCache {
   }
 }
 
-/** A stand-in KeyValue carrying only what the version decision reads. */
+/**
+ * Stand-in KeyValues for cached keys, with the ECS version the decision reads. (They used to carry
+ * a JSON value that every decision parsed back: a stringify and a parse per event for one number.)
+ */
+const cachedVersions = new WeakMap<KeyValue, number | undefined>();
+
 function cachedKeyValue(key: string, c: { modRevision: number; version: number | undefined }): KeyValue {
-  return {
-    key,
-    value: JSON.stringify({ kind: 'task', detail: { version: c.version } }),
-    modRevision: c.modRevision,
-    createRevision: 0,
-    version: 0,
-  };
+  const kv: KeyValue = { key, value: '', modRevision: c.modRevision, createRevision: 0, version: 0 };
+  cachedVersions.set(kv, c.version);
+  return kv;
+}
+
+/** The stored entity the version decision sees: a cached key's version, else the parsed value. */
+function storedOf(current: KeyValue | undefined): StoredEntity | undefined {
+  if (current !== undefined && cachedVersions.has(current))
+    return { kind: 'task', detail: { version: cachedVersions.get(current) } } as unknown as StoredEntity;
+  return parseStoredEntity(current?.value);
 }
 
 /**
@@ -100,7 +108,7 @@ export async function writeEntityUpdates(
     return {
       key: update.key,
       decide(current) {
-        const stored = parseStoredEntity(current?.value);
+        const stored = storedOf(current);
         const decision = applyEvent(stored, update.version);
         if (decision.action === 'skip') {
           seenVersion.set(update.key, storedVersion(stored));
