@@ -173,8 +173,10 @@ function notFound(request: EmulatorRequest): EmulatorResponse {
   };
 }
 
+// unique per process start and request, without formatting the clock for every answer
+const ID_PREFIX = `${Date.now().toString(16)}-`;
 let counter = 0;
 function requestId(): string {
   counter = (counter + 1) % 0xffffffff;
-  return `${Date.now().toString(16)}-${counter.toString(16).padStart(8, '0')}-blox-local`;
+  return `${ID_PREFIX}${counter.toString(16).padStart(8, '0')}-blox-local`;
 }

@@ -15,11 +15,10 @@ function requestId(): string {
  */
 export function createSqsHandler(sqs: SqsEmulator): ServiceHandler {
   return (request) => {
-    // read lazily: only a long poll that waits needs the signal
-    const signal = () => request.signal;
-    if (isSqsJsonRequest(request)) return handleSqsJson(sqs, request, signal);
+    // the signal is read lazily: only a long poll that waits needs it
+    if (isSqsJsonRequest(request)) return handleSqsJson(sqs, request, () => request.signal);
     const params = queryParams(request);
-    if (params) return handleSqsQuery(sqs, request, params, signal, requestId);
+    if (params) return handleSqsQuery(sqs, request, params, () => request.signal, requestId);
     return undefined;
   };
 }

@@ -15,7 +15,9 @@ export function messageJson(id: string, md5OfBody: string, body: string): Messag
   const before = `{"MessageId":${JSON.stringify(id)},"ReceiptHandle":"`;
   const after = `","MD5OfBody":${JSON.stringify(md5OfBody)},"Body":${JSON.stringify(body)}`;
   const handleAt = Buffer.byteLength(before);
-  const json = Buffer.allocUnsafeSlow(handleAt + Buffer.byteLength(after));
+  // from Buffer's shared pool when small (a view, not one more ArrayBuffer per message for the
+  // GC to track and free); messages leave roughly in order, so their pools go with them
+  const json = Buffer.allocUnsafe(handleAt + Buffer.byteLength(after));
   json.write(before, 0, 'utf8');
   json.write(after, handleAt, 'utf8');
   return { json, handleAt };

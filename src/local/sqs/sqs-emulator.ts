@@ -264,7 +264,8 @@ export class SqsEmulator {
     waitSeconds: number,
     disconnect?: AbortSignal | (() => AbortSignal | undefined),
   ): Promise<StoredMessage[]> | StoredMessage[] {
-    const deadLetter = (msg: StoredMessage) => this.moveToDeadLetter(queue, msg);
+    // a closure only for queues with a redrive policy (most receives need none)
+    const deadLetter = queue.settings.RedrivePolicy ? this.deadLetterMove(queue) : undefined;
     const first = queue.receive(max, visibilitySeconds, this.now(), deadLetter);
     if (first.length > 0 || waitSeconds <= 0 || this.closed) return first;
     const signal = typeof disconnect === 'function' ? disconnect() : disconnect;
@@ -285,7 +286,8 @@ export class SqsEmulator {
           finish([]);
           return true;
         }
-        const got = queue.receive(max, visibilitySeconds, this.now(), deadLetter);
+        const redrive = queue.settings.RedrivePolicy ? this.deadLetterMove(queue) : undefined;
+        const got = queue.receive(max, visibilitySeconds, this.now(), redrive);
         if (got.length === 0) return false;
         finish(got);
         return true;
@@ -296,6 +298,10 @@ export class SqsEmulator {
       this.polls.add(abort);
       queue.addWaiter(waiter, this.now());
     });
+  }
+
+  private deadLetterMove(source: SqsQueue): (msg: StoredMessage) => boolean {
+    return (msg) => this.moveToDeadLetter(source, msg);
   }
 
   private moveToDeadLetter(source: SqsQueue, msg: StoredMessage): boolean {
