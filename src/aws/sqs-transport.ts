@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
@@ -148,13 +149,20 @@ export function parseSqsError(
   return new SqsServiceError(name, message, status, queryCode, header('x-amzn-requestid'));
 }
 
+/**
+ * Node's one-shot hash (20.12+): no Hash object per call, which made a visible share of the
+ * ingest's CPU at 10 bodies per receive. Older Node falls back to createHash.
+ */
+const hashOnce = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const md5Hex = (text: string): string =>
+  hashOnce ? hashOnce('md5', text, 'hex') : createHash('md5').update(text, 'utf8').digest('hex');
+
 /** Throws SqsChecksumError naming every message whose Body does not hash to its MD5OfBody. */
 export function checkBodies(messages: Message[]): void {
   let bad: string[] | undefined;
   for (const m of messages) {
     if (m.Body === undefined || m.MD5OfBody === undefined) continue;
-    if (createHash('md5').update(m.Body, 'utf8').digest('hex') !== m.MD5OfBody)
-      (bad ??= []).push(m.MessageId ?? '(no id)');
+    if (md5Hex(m.Body) !== m.MD5OfBody) (bad ??= []).push(m.MessageId ?? '(no id)');
   }
   if (bad) throw new SqsChecksumError(bad);
 }

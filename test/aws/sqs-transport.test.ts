@@ -19,6 +19,7 @@ import {
   SqsServiceError,
   sqsTransportFor,
 } from '../../src/aws/sqs-transport.js';
+import { NativeSha256 } from '../../src/aws/sha256.js';
 import { startLocalAws, type LocalAws } from '../../src/local/index.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -420,6 +421,26 @@ describe('SqsTransport clock skew', () => {
       sqs.destroy();
       await fake.close();
     }
+  });
+});
+
+describe('NativeSha256 (the SigV4 signer’s hash)', () => {
+  const hex = async (h: NativeSha256) => Buffer.from(await h.digest()).toString('hex');
+  it('gives the FIPS 180-2 and RFC 4231 digests, in one or several updates, and again after reset', async () => {
+    const h = new NativeSha256();
+    h.update('abc');
+    assert.equal(await hex(h), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    h.reset();
+    h.update(new TextEncoder().encode('abcdbcdecdefdefgefghfghighij'));
+    h.update('hijkijkljklmklmnlmnomnopnopq');
+    assert.equal(await hex(h), '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    const mac = new NativeSha256(new Uint8Array(20).fill(0x0b));
+    mac.update('Hi There');
+    assert.equal(await hex(mac), 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7');
+    const jefe = new NativeSha256('Jefe');
+    jefe.update('what do ya want ');
+    jefe.update('for nothing?');
+    assert.equal(await hex(jefe), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
   });
 });
 
