@@ -124,8 +124,9 @@ export class EcsContext {
 
   private schedulePrepare(): void {
     if (this.preparing) return;
+    // not unref'd: an unref'd immediate only runs when other I/O wakes the loop (one slice per
+    // wake-up); the work is bounded, and close() cancels it
     this.preparing = setImmediate(this.prepareTaskJson);
-    this.preparing.unref();
   }
 
   taskChanged(task: TaskRecord): void {
