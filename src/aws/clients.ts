@@ -76,7 +76,7 @@ function commonConfig(options: AwsClientOptions, requestTimeoutMs: number) {
       maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-    } satisfies SqsTransportSettings,
+    } satisfies AwsTransportSettings,
     sdk: {
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
@@ -95,21 +95,24 @@ function commonConfig(options: AwsClientOptions, requestTimeoutMs: number) {
 
 export function createEcsClient(options: AwsClientOptions = {}): ECSClient {
   const { transport, sdk } = commonConfig(options, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-  return new ECSClient({
+  const client = new ECSClient({
     ...sdk,
+    // One keep-alive pool for the SDK's calls and the lean ECS transport's (ecs-transport.ts).
     requestHandler: {
       ...sdk.requestHandler,
       httpAgent: transport.httpAgent,
       httpsAgent: transport.httpsAgent,
     },
   });
+  transportSettings.set(client, transport);
+  return client;
 }
 
 /**
- * What the lean SQS transport (sqs-transport.ts) needs of a client beyond its resolved config:
- * the same timeouts, attempts and keep-alive agents the SDK client was given.
+ * What the lean transports (json-transport.ts: SQS and ECS) need of a client beyond its resolved
+ * config: the same timeouts, attempts and keep-alive agents the SDK client was given.
  */
-export interface SqsTransportSettings {
+export interface AwsTransportSettings {
   connectionTimeoutMs: number;
   /** Request timeout before a call's own long-poll wait is added. */
   requestTimeoutMs: number;
@@ -118,19 +121,27 @@ export interface SqsTransportSettings {
   httpsAgent: HttpsAgent;
 }
 
-const transportSettings = new WeakMap<SQSClient, SqsTransportSettings>();
+/** The SQS transport's settings: the same as every lean transport's. */
+export type SqsTransportSettings = AwsTransportSettings;
+
+const transportSettings = new WeakMap<SQSClient | ECSClient, AwsTransportSettings>();
 
 /**
- * The transport settings of an SQS client made by `createSqsClient`; for any other client, the
- * defaults with agents of its own (the SDK hides its handler's agents).
+ * The transport settings of an SQS or ECS client made by `createSqsClient` / `createEcsClient`;
+ * for any other client, the defaults with agents of their own (the SDK hides its handler's agents).
  */
-export function sqsTransportSettings(client: SQSClient): SqsTransportSettings {
+export function awsTransportSettings(client: SQSClient | ECSClient): AwsTransportSettings {
   let s = transportSettings.get(client);
   if (!s) {
     s = commonConfig({}, DEFAULT_REQUEST_TIMEOUT_MS).transport;
     transportSettings.set(client, s);
   }
   return s;
+}
+
+/** The transport settings of an SQS client (see awsTransportSettings). */
+export function sqsTransportSettings(client: SQSClient): SqsTransportSettings {
+  return awsTransportSettings(client);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -21,28 +21,17 @@ import {
 } from '../../src/aws/sqs-transport.js';
 import { NativeSha256 } from '../../src/aws/sha256.js';
 import { startLocalAws, type LocalAws } from '../../src/local/index.js';
+import { sigV4 as sigV4Of } from './support/sigv4.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
-/** SigV4 computed from scratch (AWS's published algorithm), for a POST to / as the transport sends. */
-function sigV4(headers: IncomingHttpHeaders, body: string): string {
-  const sha256 = (x: string) => createHash('sha256').update(x, 'utf8').digest('hex');
-  const hmac = (key: string | Buffer, x: string) => createHmac('sha256', key).update(x, 'utf8').digest();
-  const signedHeaders = /SignedHeaders=([^,]+)/.exec(headers.authorization!)![1]!;
-  const amzDate = headers['x-amz-date'] as string;
-  const day = amzDate.slice(0, 8);
-  const canonicalHeaders = signedHeaders
-    .split(';')
-    .map((h) => `${h}:${String(headers[h]).trim().replace(/\s+/g, ' ')}\n`)
-    .join('');
-  const canonical = ['POST', '/', '', canonicalHeaders, signedHeaders, sha256(body)].join('\n');
-  const scope = `${day}/us-east-1/sqs/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  let key = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day);
-  for (const part of ['us-east-1', 'sqs', 'aws4_request']) key = hmac(key, part);
-  return hmac(key, stringToSign).toString('hex');
-}
+const sigV4 = (headers: IncomingHttpHeaders, body: string) =>
+  sigV4Of(headers, body, {
+    secretAccessKey: CREDENTIALS.secretAccessKey,
+    region: 'us-east-1',
+    service: 'sqs',
+  });
 
 /** A loopback server whose answer each test sets; records every request it got. */
 interface FakeSqs {

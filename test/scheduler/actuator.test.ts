@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createEcsClient } from '../../src/aws/clients.js';
 import { EcsActuator } from '../../src/scheduler/framework/actuator.js';
 import { IntentLog } from '../../src/scheduler/framework/intents.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -74,5 +75,48 @@ describe('actuator launch with intents (emulator + SQLite)', () => {
     );
     assert.equal(actuator.stats.startTaskCalls, 0);
     assert.equal((await intents.list('env')).length, 0);
+  });
+
+  it('backs off ThrottlingException and still starts every instance, then stops tasks with failures per task', async () => {
+    const cluster = await createCluster(aws.ecs, 'throttled');
+    const td = await registerTaskDefinition(aws.ecs, 'throttled');
+    aws.aws.ecs.fleet.scale('throttled', 40);
+    const instances = aws.aws.ecs.fleet.instances('throttled').map((i) => i.containerInstanceArn);
+    // One attempt per call in the client: every throttled answer reaches the actuator's own backoff.
+    const ecs = createEcsClient({
+      endpoint: aws.aws.endpoint,
+      region: aws.aws.region,
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    try {
+      aws.aws.ecs.setThrottling(true, { clusterResourceModify: { burst: 1, perSecond: 10 } });
+      const actuator = new EcsActuator({ ecs, modifyRate: { perSecond: 1000, burst: 1000 } });
+      const result = await actuator.startTasks({ cluster, taskDefinition: td, instances, startedBy: 'thr' });
+      assert.equal(result.failures.length, 0, JSON.stringify(result.failures));
+      assert.deepEqual(result.started.map((s) => s.instance).sort(), [...instances].sort());
+      assert.equal(actuator.stats.startTaskCalls, 4);
+      assert.ok(actuator.stats.throttled > 0, 'ECS throttled the 4 parallel calls and they were retried');
+      aws.aws.ecs.setThrottling(false);
+
+      const taskArns = result.started.map((s) => s.taskArn).slice(0, 3);
+      const stop = await actuator.stopTasks({
+        cluster,
+        tasks: [...taskArns, 'no-such-task'],
+        reason: 'done',
+      });
+      assert.deepEqual(stop.stopped.sort(), [...taskArns].sort());
+      assert.equal(stop.failures.length, 1);
+      assert.equal(stop.failures[0]!.task, 'no-such-task');
+      assert.match(stop.failures[0]!.reason, /^InvalidParameterException: /);
+      assert.equal(actuator.stats.stopTaskCalls, 3);
+      // ECS lists only the tasks still meant to run: the three stopped ones are gone from the list.
+      const running = await actuator.tasksStartedBy(cluster, 'thr');
+      assert.equal(running.length, instances.length - 3);
+      assert.ok(running.every((t) => !taskArns.includes(t.taskArn)));
+    } finally {
+      aws.aws.ecs.setThrottling(false);
+      ecs.destroy();
+    }
   });
 });
