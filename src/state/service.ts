@@ -2,6 +2,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
+import { SerializedEntities } from '../core/ecs/stored.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
@@ -80,6 +81,9 @@ export async function startStateService(options: StateServiceOptions): Promise<S
     onListenerError: (err) => logger.error({ err }, 'index subscriber threw'),
   });
   const metrics = stateApiMetrics(registry, index);
+  // The ingest's entities reach the index through the store's watch; in one process the index
+  // takes the objects the ingest serialized rather than parsing their JSON back.
+  const handoff = new SerializedEntities();
   const feed: IndexFeed = startIndexFeed({
     store: options.store,
     index,
@@ -87,6 +91,7 @@ export async function startStateService(options: StateServiceOptions): Promise<S
     progressIntervalMs: options.progressIntervalMs,
     onInvalidValue: () => metrics.indexInvalidValues.inc(),
     onRelist: (reason) => metrics.indexRelists.inc({ reason }),
+    handoff,
   });
   let hub: StreamHub | undefined;
   let closing = false;
@@ -170,7 +175,13 @@ export async function startStateService(options: StateServiceOptions): Promise<S
     const attempt = async () => {
       attempts++;
       try {
-        const started = await startIngest(ingestOptions, { store: options.store, sqs, registry, logger });
+        const started = await startIngest(ingestOptions, {
+          store: options.store,
+          sqs,
+          registry,
+          logger,
+          handoff,
+        });
         if (closing) await started.stop();
         else current = started;
         lastError = undefined;

@@ -113,17 +113,26 @@ function intern<S extends string | undefined>(value: S): S {
 
 /**
  * Parses a stored value into an index entry. Pure. Throws InvalidStoredValue naming the problem
- * when the key is not an entity key or the value is not a StoredEntity of that kind.
+ * when the key is not an entity key or the value is not a StoredEntity of that kind. `parsed`, when
+ * given, must be `JSON.parse(value)` already at hand (the entity this process just serialized):
+ * it is checked like a parsed value, and the JSON is not parsed again.
  */
-export function toIndexEntry(key: string, value: string, revision: number): IndexEntry {
+export function toIndexEntry(
+  key: string,
+  value: string,
+  revision: number,
+  parsed?: StoredEntity,
+): IndexEntry {
   const parsedKey = parseEntityKey(key);
   if (!parsedKey) throw new InvalidStoredValue(`key ${key} is not an entity key`);
   let entity: StoredEntity;
-  try {
-    entity = JSON.parse(value) as StoredEntity;
-  } catch {
-    throw new InvalidStoredValue(`value of ${key} is not JSON`);
-  }
+  if (parsed !== undefined) entity = parsed;
+  else
+    try {
+      entity = JSON.parse(value) as StoredEntity;
+    } catch {
+      throw new InvalidStoredValue(`value of ${key} is not JSON`);
+    }
   if (!entity || typeof entity !== 'object' || typeof entity.detail !== 'object' || !entity.detail)
     throw new InvalidStoredValue(`value of ${key} has no detail`);
   if (entity.kind !== parsedKey.kind)

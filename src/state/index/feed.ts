@@ -2,6 +2,7 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import { errorMessage } from '../../core/errors.js';
 import { STATE_PREFIX } from '../../core/ecs/keys.js';
+import type { SerializedEntities } from '../../core/ecs/stored.js';
 import { CompactedError } from '../../store/errors.js';
 import type { Store, WatchEvent, Watcher } from '../../store/types.js';
 import { InvalidStoredValue, toIndexEntry, type IndexEntry } from './entry.js';
@@ -21,6 +22,11 @@ export interface IndexFeedOptions {
   onInvalidValue?: (key: string, problem: string) => void;
   /** Called after every re-list (not the first list), with its reason. */
   onRelist?: (reason: string) => void;
+  /**
+   * Entities this process wrote to the store moments ago (the ingest's): a watched value found
+   * there is taken as is instead of being parsed again.
+   */
+  handoff?: Pick<SerializedEntities, 'take'>;
 }
 
 /**
@@ -59,9 +65,10 @@ export function startIndexFeed(options: IndexFeedOptions): IndexFeed {
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
 
-  const entryOf = (key: string, value: string, revision: number): IndexEntry | undefined => {
+  const handoff = options.handoff;
+  const entryOf = (key: string, value: string, revision: number, watched = false): IndexEntry | undefined => {
     try {
-      return toIndexEntry(key, value, revision);
+      return toIndexEntry(key, value, revision, watched ? handoff?.take(key, value) : undefined);
     } catch (err) {
       if (!(err instanceof InvalidStoredValue)) throw err;
       logger.warn({ key, problem: err.message }, 'skipping a stored value the index cannot read');
@@ -97,7 +104,7 @@ export function startIndexFeed(options: IndexFeedOptions): IndexFeed {
     let last = 0;
     for (const ev of events) {
       if (ev.type === 'put') {
-        const e = entryOf(ev.key, ev.value ?? '', ev.revision);
+        const e = entryOf(ev.key, ev.value ?? '', ev.revision, true);
         if (e) index.put(e);
         else index.delete(ev.key, ev.revision); // an unreadable new value replaces what we knew
       } else {

@@ -9,6 +9,7 @@ import { backoffDelay, sleep } from '../../aws/backoff.js';
 import { CommandSender } from '../../aws/command-sender.js';
 import { sqsTransportFor, type SqsTransport } from '../../aws/sqs-transport.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
+import type { SerializedEntities } from '../../core/ecs/stored.js';
 import { parseEventTime } from '../../core/ecs/time.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Store } from '../../store/types.js';
@@ -34,6 +35,8 @@ export interface IngestDeps {
   registry?: Registry;
   logger?: Logger;
   now?: () => Date;
+  /** Remembers written entities for the index of this process (see SerializedEntities). */
+  handoff?: SerializedEntities;
 }
 
 /**
@@ -187,6 +190,7 @@ class IngestLoop {
       source: 'event',
       now: this.now,
       ...(cache ? { cache } : {}),
+      ...(deps.handoff ? { handoff: deps.handoff } : {}),
       maxInFlight: opts.commitsInFlight,
     });
   }

@@ -1,6 +1,11 @@
 import { applyEvent, storedVersion, type SkipReason } from '../../core/ecs/apply.js';
 import type { EntitySource, StoredEntity } from '../../core/ecs/entities.js';
-import { parseStoredEntity, serializeStoredEntity, toStoredEntity } from '../../core/ecs/stored.js';
+import {
+  parseStoredEntity,
+  serializeStoredEntity,
+  toStoredEntity,
+  type SerializedEntities,
+} from '../../core/ecs/stored.js';
 import type { EntityUpdate } from '../../core/ecs/validate.js';
 import type { KeyValue, Store } from '../../store/types.js';
 import { commitGuarded, type GuardedOptions, type KeyPlan } from './guarded-commit.js';
@@ -39,6 +44,12 @@ export interface EntityWriteOptions extends GuardedOptions {
    * batch. Without one, keys are read first (two transactions).
    */
   cache?: VersionCache;
+  /**
+   * Remembers each written entity with its JSON, for an index fed from this store in this process
+   * to take back instead of parsing (see SerializedEntities). Only when every update's detail is
+   * plain JSON data, as the ingest's (parsed from the event's JSON) is.
+   */
+  handoff?: SerializedEntities;
 }
 
 /**
@@ -115,9 +126,13 @@ export async function writeEntityUpdates(
           return { outcome: { result: decision.reason, created: false } };
         }
         seenVersion.set(update.key, update.version);
+        const entity = toStoredEntity(update, options.source, now());
+        const value = options.handoff
+          ? options.handoff.serialize(update.key, entity)
+          : serializeStoredEntity(entity);
         return {
           outcome: { result: 'applied', created: stored === undefined },
-          write: { type: 'put', value: serializeStoredEntity(toStoredEntity(update, options.source, now())) },
+          write: { type: 'put', value },
         };
       },
     };
