@@ -283,6 +283,50 @@ export function storeContract(name: string, open: OpenStore): void {
         await w.watcher.close();
       }));
 
+    it('a put or delete of a key its compares read sees that key as it was (version, createRevision, prevValue)', () =>
+      withStore(async (store) => {
+        const first = await store.put('g/a', 'a1');
+        await store.put('g/a', 'a2');
+        await store.put('g/b', 'b1');
+        const w = await collect(store, 'g/', {});
+        const a = (await store.get('g/a'))!;
+        const b = (await store.get('g/b'))!;
+        const res = await store.txn({
+          compare: [
+            { key: 'g/a', target: 'modRevision', op: '=', value: a.modRevision },
+            { key: 'g/b', target: 'modRevision', op: '=', value: b.modRevision },
+            { key: 'g/new', target: 'modRevision', op: '=', value: 0 },
+          ],
+          success: [
+            { type: 'put', key: 'g/a', value: 'a3' },
+            { type: 'delete', key: 'g/b' },
+            { type: 'put', key: 'g/new', value: 'n1' },
+          ],
+        });
+        assert.equal(res.succeeded, true);
+        const a3 = (await store.get('g/a'))!;
+        assert.deepEqual(
+          {
+            value: a3.value,
+            version: a3.version,
+            createRevision: a3.createRevision,
+            modRevision: a3.modRevision,
+          },
+          { value: 'a3', version: 3, createRevision: first.revision, modRevision: res.revision },
+        );
+        assert.equal(await store.get('g/b'), undefined);
+        const n = (await store.get('g/new'))!;
+        assert.deepEqual([n.version, n.createRevision], [1, res.revision]);
+        await waitFor('the txn events', () => w.events().length >= 3);
+        const byKey = new Map(w.events().map((e) => [e.key, e]));
+        assert.equal(byKey.get('g/a')?.prevValue, 'a2');
+        assert.equal(byKey.get('g/a')?.version, 3);
+        assert.equal(byKey.get('g/b')?.type, 'delete');
+        assert.equal(byKey.get('g/b')?.prevValue, 'b1');
+        assert.equal(byKey.get('g/new')?.prevValue, undefined);
+        await w.watcher.close();
+      }));
+
     it('rejects bad input with InvalidArgumentError naming the problem', () =>
       withStore(async (store) => {
         await assert.rejects(store.put('', 'v'), /key must not be empty/);

@@ -435,7 +435,10 @@ export class SqliteStore implements Store {
     return id;
   }
 
-  /** Inside a write transaction: put one key at revision `rev`. */
+  /**
+   * Inside a write transaction: put one key at revision `rev`. `known` is the key's row as this
+   * transaction has already read it (its compare), or null to read it here.
+   */
   private doPut(
     rev: number,
     sub: number,
@@ -444,8 +447,9 @@ export class SqliteStore implements Store {
     lease: number | null,
     now: number,
     events: WatchEvent[],
+    known: KvRow | undefined | null = null,
   ): KvRow | undefined {
-    const prev = this.sGet.get(key);
+    const prev = known === null ? this.sGet.get(key) : known;
     const create = prev ? prev.create_rev : rev;
     const version = prev ? prev.version + 1 : 1;
     this.sUpsert.run(key, value, create, rev, version, lease);
@@ -508,8 +512,14 @@ export class SqliteStore implements Store {
     return { revision: rev, deleted: 1 };
   }
 
-  private compareOne(c: Compare): boolean {
-    const row = this.sGet.get(c.key);
+  /** Compares one key; the row read is kept in `read` for the transaction's puts of that key. */
+  private compareOne(c: Compare, read: Map<string, KvRow | undefined>): boolean {
+    let row: KvRow | undefined;
+    if (read.has(c.key)) row = read.get(c.key);
+    else {
+      row = this.sGet.get(c.key);
+      read.set(c.key, row);
+    }
     let actual: string | number;
     switch (c.target) {
       case 'value':
@@ -548,16 +558,23 @@ export class SqliteStore implements Store {
     const gets: Array<KeyValue | undefined> = [];
     let succeeded = true;
     this.runWrite(() => {
-      succeeded = (request.compare ?? []).every((c) => this.compareOne(c));
+      // Rows the compares read, by key: a put of a compared key (the guarded writer's every put)
+      // need not read its row again. An entry is dropped once its key is written.
+      const read = new Map<string, KvRow | undefined>();
+      succeeded = (request.compare ?? []).every((c) => this.compareOne(c, read));
       const ops: TxnOp[] = (succeeded ? request.success : request.failure) ?? [];
       const now = Date.now();
       for (const op of ops) {
         switch (op.type) {
-          case 'put':
-            this.doPut(rev, events.length, op.key, op.value, this.leaseOf(op.lease), now, events);
+          case 'put': {
+            const known = read.has(op.key) ? read.get(op.key) : null;
+            read.delete(op.key);
+            this.doPut(rev, events.length, op.key, op.value, this.leaseOf(op.lease), now, events, known);
             break;
+          }
           case 'delete': {
-            const prev = this.sGet.get(op.key);
+            const prev = read.has(op.key) ? read.get(op.key) : this.sGet.get(op.key);
+            read.delete(op.key);
             if (prev) this.doDelete(rev, events.length, prev, now, events);
             break;
           }
@@ -573,6 +590,7 @@ export class SqliteStore implements Store {
                   ).all(op.prefix, upper)
             ) as KvRow[];
             for (const prev of rows) this.doDelete(rev, events.length, prev, now, events);
+            read.clear();
             break;
           }
           case 'get':
