@@ -111,34 +111,36 @@ const ROUTES: Array<{ method: string; pattern: RegExp; run: Route }> = [
 ];
 
 export function createAdminHandler(target: AdminTarget): ServiceHandler {
-  return async (request) => {
-    if (!request.path.startsWith(ADMIN_PREFIX)) return undefined;
-    try {
-      const path = request.path.slice(ADMIN_PREFIX.length).replace(/\/$/, '');
-      const matching = ROUTES.filter((r) => r.pattern.test(path));
-      if (matching.length === 0)
-        throw new AdminError(
-          'NotFound',
-          `no admin endpoint ${request.path}; see docs/local-aws.md for the list`,
-          404,
-        );
-      const route = matching.find((r) => r.method === request.method);
-      if (!route)
-        throw new AdminError(
-          'MethodNotAllowed',
-          `${request.method} is not allowed on ${request.path}; use ${matching.map((r) => r.method).join(' or ')}`,
-          405,
-        );
-      const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
-      const result = await route.run(target, parseBody(request), params);
-      return json(200, result);
-    } catch (err) {
-      if (err instanceof BloxError) return json(err.status, { code: err.code, message: err.message });
-      // Errors from the emulated services (FleetError, SnapshotError, AwsError) are the caller's doing.
-      const code = err instanceof Error && err.name !== 'Error' ? err.name : 'InvalidRequest';
-      return json(400, { code, message: errorMessage(err) });
-    }
-  };
+  // declines other requests synchronously: every AWS call passes here first
+  return (request) => (request.path.startsWith(ADMIN_PREFIX) ? answer(target, request) : undefined);
+}
+
+async function answer(target: AdminTarget, request: EmulatorRequest): Promise<EmulatorResponse> {
+  try {
+    const path = request.path.slice(ADMIN_PREFIX.length).replace(/\/$/, '');
+    const matching = ROUTES.filter((r) => r.pattern.test(path));
+    if (matching.length === 0)
+      throw new AdminError(
+        'NotFound',
+        `no admin endpoint ${request.path}; see docs/local-aws.md for the list`,
+        404,
+      );
+    const route = matching.find((r) => r.method === request.method);
+    if (!route)
+      throw new AdminError(
+        'MethodNotAllowed',
+        `${request.method} is not allowed on ${request.path}; use ${matching.map((r) => r.method).join(' or ')}`,
+        405,
+      );
+    const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
+    const result = await route.run(target, parseBody(request), params);
+    return json(200, result);
+  } catch (err) {
+    if (err instanceof BloxError) return json(err.status, { code: err.code, message: err.message });
+    // Errors from the emulated services (FleetError, SnapshotError, AwsError) are the caller's doing.
+    const code = err instanceof Error && err.name !== 'Error' ? err.name : 'InvalidRequest';
+    return json(400, { code, message: errorMessage(err) });
+  }
 }
 
 function json(status: number, body: unknown): EmulatorResponse {

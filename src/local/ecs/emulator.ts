@@ -118,7 +118,8 @@ export class EcsEmulator {
     this.throttle = new Throttle(now);
     this.throttle.configure(options.throttling ?? false);
     this.fleet = createFleet(this.ctx);
-    this.handler = (request) => this.handle(request);
+    // declines other services' requests synchronously (no promise for each of them)
+    this.handler = (request) => (isEcsRequest(request) ? this.handle(request) : undefined);
   }
 
   /** Runs an ECS operation in process (same validation and errors as over HTTP). */
@@ -220,10 +221,8 @@ export class EcsEmulator {
     this.ctx.close();
   }
 
-  private async handle(request: EmulatorRequest): Promise<EmulatorResponse | undefined> {
-    const target = request.headers['x-amz-target'];
-    if (request.method !== 'POST' || !target || !target.startsWith(ECS_TARGET_PREFIX)) return undefined;
-    const operation = target.slice(ECS_TARGET_PREFIX.length);
+  private async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
+    const operation = request.headers['x-amz-target']!.slice(ECS_TARGET_PREFIX.length);
     try {
       let input: unknown = {};
       const text = request.body.toString('utf8');
@@ -251,6 +250,11 @@ export class EcsEmulator {
       return jsonErrorResponse(aws, ERROR_NAMESPACE, CONTENT_TYPE);
     }
   }
+}
+
+function isEcsRequest(request: EmulatorRequest): boolean {
+  const target = request.headers['x-amz-target'];
+  return request.method === 'POST' && target !== undefined && target.startsWith(ECS_TARGET_PREFIX);
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

@@ -44,10 +44,15 @@ export async function handleSqsJson(
       input.QueueUrl = `http://${request.host}${request.path}`;
     const ctx = { host: request.host, ...(signal ? { signal } : {}) };
     // ReceiveMessage writes its answer directly (each body's JSON is kept with the message)
-    const body =
-      op === 'ReceiveMessage'
-        ? receiveJson(await receiveMessages(sqs, input, ctx))
-        : JSON.stringify(await sqs.call(op, input, ctx));
+    let body: string | Buffer;
+    if (op === 'ReceiveMessage') {
+      const received = receiveMessages(sqs, input, ctx);
+      body = receiveJson(received instanceof Promise ? await received : received);
+    } else {
+      // (op is one of `operations`: checked above); only a long-running one is awaited
+      const output = operations[op]!(sqs, input, ctx);
+      body = JSON.stringify(output instanceof Promise ? await output : output);
+    }
     return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body };
   } catch (err) {
     if (err instanceof AwsError) return jsonErrorResponse(err, NAMESPACE, CONTENT_TYPE);

@@ -301,12 +301,15 @@ export interface Received {
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
-/** ReceiveMessage's work, apart from writing its answer (each protocol writes its own). */
-export async function receiveMessages(
+/**
+ * ReceiveMessage's work, apart from writing its answer (each protocol writes its own); a promise
+ * only when it has to wait (long poll).
+ */
+export function receiveMessages(
   sqs: SqsEmulator,
   input: Input,
   ctx: SqsCallContext,
-): Promise<Received> {
+): Received | Promise<Received> {
   const queue = sqs.resolveQueueUrl(requiredString(input, 'QueueUrl'));
   const max = optionalInt(input, 'MaxNumberOfMessages', 1, 10) ?? 1;
   const visibility = optionalInt(input, 'VisibilityTimeout', 0, 43_200) ?? queue.settings.VisibilityTimeout;
@@ -315,8 +318,10 @@ export async function receiveMessages(
   const systemOnes = stringList(input, 'MessageSystemAttributeNames');
   const systemNames = names.length + systemOnes.length === 0 ? NO_NAMES : new Set([...names, ...systemOnes]);
   const attributeFilter = attributeNameFilter(stringList(input, 'MessageAttributeNames'));
-  const messages = await sqs.receive(queue, max, visibility, wait, ctx.signal);
-  return { queue, messages, systemNames, attributeFilter };
+  const got = sqs.receive(queue, max, visibility, wait, ctx.signal);
+  return got instanceof Promise
+    ? got.then((messages) => ({ queue, messages, systemNames, attributeFilter }))
+    : { queue, messages: got, systemNames, attributeFilter };
 }
 
 /** ReceiveMessage's output shape (the JSON protocol writes the same bytes directly: receive-json.ts). */
