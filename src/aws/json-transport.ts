@@ -87,6 +87,16 @@ export function isRetryableAwsError(err: unknown): boolean {
 }
 
 /**
+ * The SDK's standard retry delay before retry number `attempt` (1-based), as @smithy/core 3.x
+ * computes it ("v2026" retries): full jitter under a cap of base·2^(attempt-1), at most 20 s, with
+ * base 1 s for throttling and 50 ms for anything else — a throttled call backs off as it did
+ * through the SDK. Pure (given `random`).
+ */
+export function sdkRetryDelay(attempt: number, err: unknown, random: () => number = Math.random): number {
+  return backoffDelay(attempt, { baseMs: isThrottlingError(err) ? 1_000 : 50, maxMs: 20_000 }, random);
+}
+
+/**
  * The error name as the SDK derives it: the shape name from `__type` (`com.amazonaws.sqs#X` → X)
  * or the `x-amzn-errortype` header (`X:http://…` → X).
  */
@@ -230,7 +240,7 @@ export class JsonTransport {
       } catch (err) {
         if (signal?.aborted) throw abortError();
         if (attempt >= this.settings.maxAttempts || !isRetryableAwsError(err)) throw err;
-        await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 20_000 }), signal);
+        await sleep(sdkRetryDelay(attempt, err), signal);
         if (signal?.aborted) throw abortError();
       }
     }

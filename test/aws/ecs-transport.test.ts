@@ -17,7 +17,7 @@ import {
   parseEcsError,
   standardEcsEndpoint,
 } from '../../src/aws/ecs-transport.js';
-import { isRetryableAwsError } from '../../src/aws/json-transport.js';
+import { isRetryableAwsError, sdkRetryDelay } from '../../src/aws/json-transport.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startLocalAws, type LocalAws } from '../../src/local/index.js';
 import { sigV4 } from './support/sigv4.js';
@@ -345,6 +345,35 @@ describe('ECS endpoint and errors (pure)', () => {
     }
     assert.equal(standardEcsEndpoint('us-east-2'), 'https://ecs.us-east-2.amazonaws.com');
     assert.equal(standardEcsEndpoint('cn-northwest-1'), 'https://ecs.cn-northwest-1.amazonaws.com.cn');
+  });
+
+  it('waits before a retry as the SDK does: full jitter, base 1 s when throttled, 50 ms otherwise, at most 20 s', () => {
+    const throttled = parseEcsError(400, {}, '{"__type":"ThrottlingException"}');
+    const server = parseEcsError(500, {}, '{"__type":"ServerException"}');
+    assert.equal(
+      sdkRetryDelay(1, throttled, () => 0.999999),
+      999,
+    );
+    assert.equal(
+      sdkRetryDelay(3, throttled, () => 0.5),
+      2_000,
+    );
+    assert.equal(
+      sdkRetryDelay(1, server, () => 0.999999),
+      49,
+    );
+    assert.equal(
+      sdkRetryDelay(4, server, () => 0.5),
+      200,
+    );
+    assert.equal(
+      sdkRetryDelay(20, throttled, () => 0.999999),
+      19_999,
+    );
+    assert.equal(
+      sdkRetryDelay(2, server, () => 0),
+      0,
+    );
   });
 
   it('names errors as the SDK does and retries what it retries', () => {
