@@ -102,10 +102,13 @@ export function prepareCluster(
       let result = cache.get(filter.key);
       if (result) return result;
       result = new Uint8Array(own.length);
-      for (let n = 0; n < own.length; n++) {
+      // One thunk for the whole loop (filters call it synchronously, if at all): a closure per
+      // instance was most of a pass's cost over a fleet that had just joined.
+      let n = 0;
+      const groups = () => (tasksByInstance[n] ?? []).filter(isLiveTask).map((t) => t.group ?? '');
+      for (; n < own.length; n++) {
         const i = own[n]!;
         if (i.status !== 'ACTIVE' || !i.agentConnected) continue;
-        const groups = () => (tasksByInstance[n] ?? []).filter(isLiveTask).map((t) => t.group ?? '');
         if (filter.matches(i, groups)) result[n] = 1;
       }
       cache.set(filter.key, result);
