@@ -69,14 +69,15 @@ function validate(options: AwsClientOptions): void {
 function commonConfig(options: AwsClientOptions, requestTimeoutMs: number) {
   validate(options);
   const maxSockets = options.maxSockets ?? 64;
+  const transport: AwsTransportSettings = {
+    connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+  };
   return {
-    transport: {
-      connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-    } satisfies AwsTransportSettings,
+    transport,
     sdk: {
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
@@ -88,6 +89,9 @@ function commonConfig(options: AwsClientOptions, requestTimeoutMs: number) {
         connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
         requestTimeout: requestTimeoutMs,
         throwOnRequestTimeout: true,
+        // One keep-alive pool for the SDK's calls and the lean transports' (json-transport.ts).
+        httpAgent: transport.httpAgent,
+        httpsAgent: transport.httpsAgent,
       },
     },
   };
@@ -95,15 +99,7 @@ function commonConfig(options: AwsClientOptions, requestTimeoutMs: number) {
 
 export function createEcsClient(options: AwsClientOptions = {}): ECSClient {
   const { transport, sdk } = commonConfig(options, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-  const client = new ECSClient({
-    ...sdk,
-    // One keep-alive pool for the SDK's calls and the lean ECS transport's (ecs-transport.ts).
-    requestHandler: {
-      ...sdk.requestHandler,
-      httpAgent: transport.httpAgent,
-      httpsAgent: transport.httpsAgent,
-    },
-  });
+  const client = new ECSClient(sdk);
   transportSettings.set(client, transport);
   return client;
 }
@@ -121,9 +117,6 @@ export interface AwsTransportSettings {
   httpsAgent: HttpsAgent;
 }
 
-/** The SQS transport's settings: the same as every lean transport's. */
-export type SqsTransportSettings = AwsTransportSettings;
-
 const transportSettings = new WeakMap<SQSClient | ECSClient, AwsTransportSettings>();
 
 /**
@@ -139,11 +132,6 @@ export function awsTransportSettings(client: SQSClient | ECSClient): AwsTranspor
   return s;
 }
 
-/** The transport settings of an SQS client (see awsTransportSettings). */
-export function sqsTransportSettings(client: SQSClient): SqsTransportSettings {
-  return awsTransportSettings(client);
-}
-
 /**
  * An SQS client. `longPollSeconds` is the longest WaitTimeSeconds this client will use: it is added
  * to the request timeout so a long poll is not cut short, while a hung connection still fails.
@@ -155,12 +143,6 @@ export function createSqsClient(options: AwsClientOptions = {}, longPollSeconds 
   );
   const client = new SQSClient({
     ...sdk,
-    // One keep-alive pool for the SDK's calls and the lean transport's.
-    requestHandler: {
-      ...sdk.requestHandler,
-      httpAgent: transport.httpAgent,
-      httpsAgent: transport.httpsAgent,
-    },
     // The SDK's MD5 checks of message bodies, computed natively instead of in JavaScript.
     md5: NativeMd5,
   });

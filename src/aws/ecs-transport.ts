@@ -11,6 +11,7 @@ import {
   AwsServiceError,
   configuredEndpointOf,
   JsonTransport,
+  onePerClient,
   parseAwsErrorFields,
   targetOf,
   type AwsErrorFields,
@@ -141,14 +142,7 @@ export class EcsTransport {
   }
 }
 
-const transports = new WeakMap<ECSClient, EcsTransport>();
-
 /** The transport of an ECS client (one per client, sharing its agents, timeouts and credentials). */
-export function ecsTransportFor(client: ECSClient): EcsTransport {
-  let t = transports.get(client);
-  if (!t) {
-    t = new EcsTransport(client, awsTransportSettings(client));
-    transports.set(client, t);
-  }
-  return t;
-}
+export const ecsTransportFor = onePerClient(
+  (client: ECSClient) => new EcsTransport(client, awsTransportSettings(client)),
+);

@@ -395,3 +395,19 @@ export class JsonTransport {
     });
   }
 }
+
+/**
+ * `make` memoised per client object: one transport per SDK client, so its signature cache and
+ * endpoint resolution are shared by every caller, and it goes away with the client.
+ */
+export function onePerClient<C extends object, T>(make: (client: C) => T): (client: C) => T {
+  const made = new WeakMap<C, T>();
+  return (client) => {
+    let t = made.get(client);
+    if (t === undefined) {
+      t = make(client);
+      made.set(client, t);
+    }
+    return t;
+  };
+}

@@ -1,10 +1,5 @@
-import * as crypto from 'node:crypto';
 import { createHash, createHmac, type Hmac } from 'node:crypto';
-
-/** Node's one-shot hash (20.12+; older Node streams through createHash). */
-const hashOnce = (
-  crypto as { hash?: (algorithm: string, data: Buffer | string, encoding: 'buffer') => Buffer }
-).hash;
+import { hashOnce } from './hash-once.js';
 
 /**
  * SHA-256 (and HMAC-SHA-256 when given a secret) for the SigV4 signer, computed by Node's native
@@ -36,7 +31,7 @@ export class NativeSha256 {
   digest(): Promise<Uint8Array> {
     let d: Buffer;
     if (this.hmac) d = this.hmac.digest();
-    else if (this.chunks.length === 1 && hashOnce) d = hashOnce('sha256', this.chunks[0]!, 'buffer');
+    else if (this.chunks.length === 1) d = hashOnce('sha256', this.chunks[0]!);
     else {
       const h = createHash('sha256');
       for (const c of this.chunks) h.update(c);

@@ -1,5 +1,3 @@
-import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import type {
   DeleteMessageBatchRequest,
   DeleteMessageBatchResult,
@@ -8,12 +6,14 @@ import type {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { BloxError } from '../core/errors.js';
-import { sqsTransportSettings, type SqsTransportSettings } from './clients.js';
+import { awsTransportSettings, type AwsTransportSettings } from './clients.js';
+import { hashHex } from './hash-once.js';
 import {
   AwsServiceError,
   configuredEndpointOf,
   isRetryableAwsError,
   JsonTransport,
+  onePerClient,
   parseAwsErrorFields,
   targetOf,
   type AwsErrorFields,
@@ -87,20 +87,12 @@ export function parseSqsError(
   return sqsErrorOf(parseAwsErrorFields(status, headers, body, 'SQS'));
 }
 
-/**
- * Node's one-shot hash (20.12+): no Hash object per call, which made a visible share of the
- * ingest's CPU at 10 bodies per receive. Older Node falls back to createHash.
- */
-const hashOnce = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-const md5Hex = (text: string): string =>
-  hashOnce ? hashOnce('md5', text, 'hex') : createHash('md5').update(text, 'utf8').digest('hex');
-
 /** Throws SqsChecksumError naming every message whose Body does not hash to its MD5OfBody. */
 export function checkBodies(messages: Message[]): void {
   let bad: string[] | undefined;
   for (const m of messages) {
     if (m.Body === undefined || m.MD5OfBody === undefined) continue;
-    if (md5Hex(m.Body) !== m.MD5OfBody) (bad ??= []).push(m.MessageId ?? '(no id)');
+    if (hashHex('md5', m.Body) !== m.MD5OfBody) (bad ??= []).push(m.MessageId ?? '(no id)');
   }
   if (bad) throw new SqsChecksumError(bad);
 }
@@ -113,7 +105,7 @@ export class SqsTransport {
 
   constructor(
     private readonly client: SQSClient,
-    settings: SqsTransportSettings,
+    settings: AwsTransportSettings,
   ) {
     this.transport = new JsonTransport(client, settings, {
       signingName: 'sqs',
@@ -178,14 +170,7 @@ export class SqsTransport {
   }
 }
 
-const transports = new WeakMap<SQSClient, SqsTransport>();
-
 /** The transport of an SQS client (one per client, sharing its agents, timeouts and credentials). */
-export function sqsTransportFor(client: SQSClient): SqsTransport {
-  let t = transports.get(client);
-  if (!t) {
-    t = new SqsTransport(client, sqsTransportSettings(client));
-    transports.set(client, t);
-  }
-  return t;
-}
+export const sqsTransportFor = onePerClient(
+  (client: SQSClient) => new SqsTransport(client, awsTransportSettings(client)),
+);
