@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateClusterCommand,
@@ -20,6 +19,7 @@ import {
 import { isRetryableAwsError, sdkRetryDelay } from '../../src/aws/json-transport.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startLocalAws, type LocalAws } from '../../src/local/index.js';
+import { scriptedServer } from './support/scripted-server.js';
 import { sigV4 } from './support/sigv4.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -192,33 +192,7 @@ describe('EcsTransport against the emulator (same answers as the AWS SDK)', () =
 });
 
 /** A loopback server whose answer each test sets; records every request it got. */
-async function fakeEcs() {
-  const fake = {
-    endpoint: '',
-    requests: [] as Array<{ headers: IncomingHttpHeaders; body: string }>,
-    answer: (() => ({ status: 200, body: '{}' })) as (
-      n: number,
-    ) => { status: number; headers?: Record<string, string>; body: string } | undefined,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      fake.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const a = fake.answer(fake.requests.length);
-      if (!a) return; // hung
-      res.writeHead(a.status, { 'content-type': 'application/x-amz-json-1.1', ...a.headers });
-      res.end(a.body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  fake.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return fake;
-}
+const fakeEcs = () => scriptedServer('application/x-amz-json-1.1');
 
 describe('EcsTransport against a loopback server', () => {
   let fake: Awaited<ReturnType<typeof fakeEcs>>;

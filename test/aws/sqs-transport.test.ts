@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
   DeleteMessageBatchCommand,
@@ -21,6 +21,7 @@ import {
 } from '../../src/aws/sqs-transport.js';
 import { NativeSha256 } from '../../src/aws/sha256.js';
 import { startLocalAws, type LocalAws } from '../../src/local/index.js';
+import { scriptedServer, type ScriptedServer } from './support/scripted-server.js';
 import { sigV4 as sigV4Of } from './support/sigv4.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -34,39 +35,8 @@ const sigV4 = (headers: IncomingHttpHeaders, body: string) =>
   });
 
 /** A loopback server whose answer each test sets; records every request it got. */
-interface FakeSqs {
-  endpoint: string;
-  requests: Array<{ headers: IncomingHttpHeaders; body: string }>;
-  /** Answers a request; `undefined` = never answer (a hung server). */
-  answer: (n: number) => { status: number; headers?: Record<string, string>; body: string } | undefined;
-  close(): Promise<void>;
-}
-
-async function fakeSqs(): Promise<FakeSqs> {
-  const fake: FakeSqs = {
-    endpoint: '',
-    requests: [],
-    answer: () => ({ status: 200, body: '{}' }),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      fake.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const a = fake.answer(fake.requests.length);
-      if (!a) return; // hung: keeps the connection open and silent
-      res.writeHead(a.status, { 'content-type': 'application/x-amz-json-1.0', ...a.headers });
-      res.end(a.body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  fake.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return fake;
-}
+type FakeSqs = ScriptedServer;
+const fakeSqs = () => scriptedServer('application/x-amz-json-1.0');
 
 function clientFor(
   endpoint: string | undefined,
