@@ -41,6 +41,15 @@ export async function childMain(init: EmulatorChildInit | null) {
     if (!byArn) created.set(d.group ?? '', (byArn = new Map()));
     if (d.taskArn && !byArn.has(d.taskArn)) byArn.set(d.taskArn, epochMs());
   });
+  const registerTaskDefinition = (a: { family: string; memory?: number }): string => {
+    const out = aws.ecs.callSync('RegisterTaskDefinition', {
+      family: a.family,
+      containerDefinitions: [
+        { name: 'main', image: 'ubuntu', memory: a.memory ?? 10, cpu: 0, essential: true },
+      ],
+    }) as { taskDefinition: { taskDefinitionArn: string } };
+    return out.taskDefinition.taskDefinitionArn;
+  };
   return {
     endpoint: () => ({ endpoint: aws.endpoint, queueUrl: aws.queueUrl('blox_queue'), region: aws.region }),
     cpuMs: () => cpuMs(),
@@ -117,24 +126,10 @@ export async function childMain(init: EmulatorChildInit | null) {
     /** Creates cluster `cluster` and registers task definition family `family` (answers its ARN). */
     cluster(a: { cluster: string; family: string; memory?: number }) {
       aws.ecs.callSync('CreateCluster', { clusterName: a.cluster });
-      const out = aws.ecs.callSync('RegisterTaskDefinition', {
-        family: a.family,
-        containerDefinitions: [
-          { name: 'main', image: 'ubuntu', memory: a.memory ?? 10, cpu: 0, essential: true },
-        ],
-      }) as { taskDefinition: { taskDefinitionArn: string } };
-      return out.taskDefinition.taskDefinitionArn;
+      return registerTaskDefinition(a);
     },
     /** Registers another revision of `family` (answers its ARN). */
-    taskDefinition(a: { family: string; memory?: number }) {
-      const out = aws.ecs.callSync('RegisterTaskDefinition', {
-        family: a.family,
-        containerDefinitions: [
-          { name: 'main', image: 'ubuntu', memory: a.memory ?? 10, cpu: 0, essential: true },
-        ],
-      }) as { taskDefinition: { taskDefinitionArn: string } };
-      return out.taskDefinition.taskDefinitionArn;
-    },
+    taskDefinition: registerTaskDefinition,
     /**
      * Scales `cluster` to `instances` container instances (synchronous registration; the events
      * follow). Answers the epoch times before and after the registration work.

@@ -66,17 +66,13 @@ export interface WireClient {
   close(): void;
 }
 
-export function wireClient(
-  endpoint: string,
-  service: 'ecs' | 'sqs',
-  region: string,
-  sockets: number,
-): WireClient {
-  const url = new URL(endpoint);
-  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+/**
+ * What the SDK sends with every AWS JSON call of `service` (X-Amz-Target and the per-call id and
+ * length aside), with a signature-shaped (unchecked) Authorization header.
+ */
+function sdkShapedHeaders(service: 'ecs' | 'sqs', region: string): Record<string, string> {
   const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
-  // What the SDK sends, with a signature-shaped (unchecked) Authorization header.
-  const base: Record<string, string> = {
+  return {
     'content-type': service === 'ecs' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0',
     'x-amz-user-agent': 'aws-sdk-js/3.1164.0',
     'user-agent': 'aws-sdk-js/3.1164.0 ua/2.1 os/linux lang/js md/nodejs#20 api/bench',
@@ -88,6 +84,25 @@ export function wireClient(
       `Signature=${'0'.repeat(64)}`,
     ...(service === 'sqs' ? { 'x-amzn-query-mode': 'true' } : {}),
   };
+}
+
+/** The same headers as raw HTTP/1.1 request-head lines for a keep-alive POST of `target` (no blank line). */
+function rawSdkHead(url: URL, service: 'ecs' | 'sqs', region: string, target: string): string {
+  const lines = Object.entries({ ...sdkShapedHeaders(service, region), 'x-amz-target': target })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  return `POST / HTTP/1.1\r\nhost: ${url.host}\r\n${lines}connection: keep-alive\r\n`;
+}
+
+export function wireClient(
+  endpoint: string,
+  service: 'ecs' | 'sqs',
+  region: string,
+  sockets: number,
+): WireClient {
+  const url = new URL(endpoint);
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const base = sdkShapedHeaders(service, region);
   return {
     call(target, body) {
       return new Promise((resolve, reject) => {
@@ -144,19 +159,7 @@ const NO_FAILURES = Buffer.from('"failures":[]}');
  */
 export function leanDescribeClient(endpoint: string, region: string): Promise<DescribeClient> {
   const url = new URL(endpoint);
-  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const head =
-    'POST / HTTP/1.1\r\n' +
-    `host: ${url.host}\r\n` +
-    'content-type: application/x-amz-json-1.1\r\n' +
-    'x-amz-target: AmazonEC2ContainerServiceV20141113.DescribeTasks\r\n' +
-    'x-amz-user-agent: aws-sdk-js/3.1164.0\r\n' +
-    'user-agent: aws-sdk-js/3.1164.0 ua/2.1 os/linux lang/js md/nodejs#20 api/bench\r\n' +
-    'amz-sdk-request: attempt=1; max=3\r\n' +
-    `x-amz-date: ${date}\r\n` +
-    `authorization: AWS4-HMAC-SHA256 Credential=bench/${date.slice(0, 8)}/${region}/ecs/aws4_request, ` +
-    `SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;x-amz-date;x-amz-target;x-amz-user-agent, Signature=${'0'.repeat(64)}\r\n` +
-    'connection: keep-alive\r\n';
+  const head = rawSdkHead(url, 'ecs', region, 'AmazonEC2ContainerServiceV20141113.DescribeTasks');
   const headBytes = Buffer.allocUnsafe(16 * 1024);
   const scratch = Buffer.allocUnsafe(2 * TASK_START.length);
   const tail = Buffer.alloc(NO_FAILURES.length);
@@ -391,20 +394,7 @@ export async function leanSqsClient(
   queueUrl: string,
 ): Promise<LeanSqsClient> {
   const url = new URL(endpoint);
-  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const head = (op: string) =>
-    'POST / HTTP/1.1\r\n' +
-    `host: ${url.host}\r\n` +
-    'content-type: application/x-amz-json-1.0\r\n' +
-    `x-amz-target: AmazonSQS.${op}\r\n` +
-    'x-amzn-query-mode: true\r\n' +
-    'x-amz-user-agent: aws-sdk-js/3.1164.0\r\n' +
-    'user-agent: aws-sdk-js/3.1164.0 ua/2.1 os/linux lang/js md/nodejs#20 api/bench\r\n' +
-    'amz-sdk-request: attempt=1; max=3\r\n' +
-    `x-amz-date: ${date}\r\n` +
-    `authorization: AWS4-HMAC-SHA256 Credential=bench/${date.slice(0, 8)}/${region}/sqs/aws4_request, ` +
-    `SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;x-amz-date;x-amz-target;x-amz-user-agent, Signature=${'0'.repeat(64)}\r\n` +
-    'connection: keep-alive\r\n';
+  const head = (op: string) => rawSdkHead(url, 'sqs', region, `AmazonSQS.${op}`);
   const receiveBody = JSON.stringify({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 });
   const receiveText = `${head('ReceiveMessage')}amz-sdk-invocation-id: ${invocationId()}\r\ncontent-length: ${Buffer.byteLength(receiveBody)}\r\n\r\n${receiveBody}`;
   const receiveRequest = Buffer.from(receiveText);
