@@ -61,22 +61,34 @@ describe('toIndexEntry', () => {
   });
 });
 
+/**
+ * Applies `ops` seeded random operations to `s` and to its model: 60% inserts or replacements of
+ * one of `keys` keys (`k<number>`), 40% removals.
+ */
+function randomOps(
+  s: SortedByKey<{ key: string; n: number }>,
+  model: Map<string, number>,
+  o: { ops: number; keys: number; seed: number },
+): void {
+  let seed = o.seed;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < o.ops; i++) {
+    const k = `k${Math.floor(rnd() * o.keys)}`;
+    if (rnd() < 0.6) {
+      s.add({ key: k, n: i });
+      model.set(k, i);
+    } else {
+      s.remove(k);
+      model.delete(k);
+    }
+  }
+}
+
 describe('SortedByKey', () => {
   it('keeps items sorted and unique by key under random inserts, replacements and removals', () => {
     const s = new SortedByKey<{ key: string; n: number }>();
     const model = new Map<string, number>();
-    let seed = 7;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    for (let i = 0; i < 3000; i++) {
-      const k = `k${Math.floor(rnd() * 500)}`;
-      if (rnd() < 0.6) {
-        s.add({ key: k, n: i });
-        model.set(k, i);
-      } else {
-        s.remove(k);
-        model.delete(k);
-      }
-    }
+    randomOps(s, model, { ops: 3000, keys: 500, seed: 7 });
     const expected = [...model].sort(([a], [b]) => (a < b ? -1 : 1));
     assert.equal(s.size, expected.length);
     for (let i = 0; i < expected.length; i++)
@@ -110,8 +122,6 @@ describe('SortedByKey across many chunks', () => {
   it('matches a sorted model under 20,000 random inserts, replacements and removals', () => {
     const s = new SortedByKey<{ key: string; n: number }>();
     const model = new Map<string, number>();
-    let seed = 11;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const check = () => {
       const expected = [...model].sort(([a], [b]) => (a < b ? -1 : 1));
       assert.equal(s.size, expected.length);
@@ -143,16 +153,7 @@ describe('SortedByKey across many chunks', () => {
       model.set(k, i);
     }
     check();
-    for (let i = 0; i < 20_000; i++) {
-      const k = `k${Math.floor(rnd() * 4000)}`;
-      if (rnd() < 0.6) {
-        s.add({ key: k, n: i });
-        model.set(k, i);
-      } else {
-        s.remove(k);
-        model.delete(k);
-      }
-    }
+    randomOps(s, model, { ops: 20_000, keys: 4000, seed: 11 });
     check();
     for (const k of [...model.keys()]) {
       s.remove(k);

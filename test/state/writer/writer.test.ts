@@ -25,6 +25,17 @@ async function storedVersion(store: Store, key: string): Promise<number | undefi
   return parseStoredEntity(kv?.value)?.detail.version;
 }
 
+/** The store itself, with a count of the transactions that write (puts) made through it. */
+function countingWriteTxns(store: Store): { counting: Store; commits: () => number } {
+  let commits = 0;
+  const counting: Store = Object.create(store) as Store;
+  counting.txn = (req) => {
+    if (req.success?.some((op) => op.type === 'put')) commits++;
+    return store.txn(req);
+  };
+  return { counting, commits: () => commits };
+}
+
 for (const makeBackend of BACKENDS) {
   describe(`state writer (${makeBackend.name.replace('Backend', '')})`, () => {
     let backend: Backend;
@@ -249,12 +260,7 @@ for (const makeBackend of BACKENDS) {
 
     it('group commit merges concurrent callers into fewer transactions, each caller getting its own outcomes', async () => {
       const store = await backend.open();
-      let commits = 0;
-      const counting: Store = Object.create(store) as Store;
-      counting.txn = (req) => {
-        if (req.success?.some((op) => op.type === 'put')) commits++;
-        return store.txn(req);
-      };
+      const { counting, commits } = countingWriteTxns(store);
       const g = new GroupCommitter(counting, { source: 'event', cache: new VersionCache(), maxInFlight: 1 });
       const base = update('events/task-running.json');
       const callers = Array.from({ length: 12 }, (_, c) =>
@@ -270,18 +276,13 @@ for (const makeBackend of BACKENDS) {
       const all = results.flat().map((o) => o.result);
       assert.equal(all.filter((r) => r === 'applied').length, 60);
       assert.equal(all.filter((r) => r === 'duplicate').length, 1);
-      assert.ok(commits < callers.length, `${commits} commits for ${callers.length} callers`);
+      assert.ok(commits() < callers.length, `${commits()} commits for ${callers.length} callers`);
       assert.equal((await store.range({ prefix: 'ecs/task/', countOnly: true })).count, 60);
     });
 
     it('group commit writes the batches handed in during one turn of the event loop in one transaction', async () => {
       const store = await backend.open();
-      let commits = 0;
-      const counting: Store = Object.create(store) as Store;
-      counting.txn = (req) => {
-        if (req.success?.some((op) => op.type === 'put')) commits++;
-        return store.txn(req);
-      };
+      const { counting, commits } = countingWriteTxns(store);
       // the default two commits in flight: a synchronous store (SQLite) never has one pending
       const g = new GroupCommitter(counting, { source: 'event', cache: new VersionCache() });
       const base = update('events/task-running.json');
@@ -290,7 +291,7 @@ for (const makeBackend of BACKENDS) {
       );
       const results = await Promise.all(callers.map((u) => g.write(u)));
       assert.equal(results.flat().filter((o) => o.result === 'applied').length, 60);
-      assert.equal(commits, 1, `${commits} commits for 6 batches of one turn`);
+      assert.equal(commits(), 1, `${commits()} commits for 6 batches of one turn`);
     });
 
     it('group commit hands the error of a failed commit to every caller in it', async () => {
