@@ -1,8 +1,9 @@
 /**
  * The embedded backend: one SQLite file (`<dataDir>/blox.db`, WAL mode) owned by one process.
  *
- * Tables: `kv` (current state), `history` (every change, for reads at a revision and watch replay;
- * compaction deletes from it), `leases`, `meta` (compacted revision). The current revision is the
+ * Tables (layout in schema.ts; an older file is migrated on open by migrate.ts): `kv` (current
+ * state), `history` (every change, for reads at a revision and watch replay; compaction deletes
+ * from it), `leases`, `meta` (compacted revision, layout version). The current revision is the
  * highest revision in `history` (compaction always keeps the newest revision's rows).
  *
  * Durability: WAL with synchronous=NORMAL by default: a committed transaction survives a crash of
@@ -62,6 +63,8 @@ import {
   validateValue,
   validateWatch,
 } from '../validate.js';
+import { prepareLayout } from './migrate.js';
+import { firstIdOf, historyId, REV_OF_ID, revisionOfId, SUB_BITS } from './schema.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file (created if missing). */
@@ -121,22 +124,6 @@ function toKv(row: KvRow): KeyValue {
   if (row.lease !== null) kv.lease = String(row.lease);
   return kv;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS kv (
-  key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL,
-  version INTEGER NOT NULL, lease INTEGER
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS kv_lease ON kv(lease) WHERE lease IS NOT NULL;
-CREATE TABLE IF NOT EXISTS history (
-  rev INTEGER NOT NULL, sub INTEGER NOT NULL, key TEXT NOT NULL, type INTEGER NOT NULL, value TEXT,
-  create_rev INTEGER NOT NULL, version INTEGER NOT NULL, prev_value TEXT, lease INTEGER, ts INTEGER NOT NULL,
-  PRIMARY KEY (rev, sub)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS history_key ON history(key, rev);
-CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY AUTOINCREMENT, ttl INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-`;
 
 class SqliteWatch implements Watcher {
   closed = false;
@@ -261,9 +248,14 @@ export class SqliteStore implements Store {
     // Fewer, larger checkpoints and a 64 MiB page cache: cheaper commits on the ingest path.
     db.pragma('wal_autocheckpoint = 10000');
     db.pragma('cache_size = -65536');
-    db.exec(SCHEMA);
-    const maxRev = (db.prepare('SELECT MAX(rev) AS r FROM history').get() as { r: number | null }).r;
-    this.rev = Math.max(1, maxRev ?? 1);
+    try {
+      prepareLayout(db, this.path, this.logger);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    const maxId = (db.prepare('SELECT MAX(id) AS id FROM history').get() as { id: number | null }).id;
+    this.rev = Math.max(1, maxId === null ? 1 : revisionOfId(maxId));
     const c = db.prepare("SELECT value FROM meta WHERE name = 'compacted'").get() as
       { value: number } | undefined;
     this.compacted = c?.value ?? 0;
@@ -276,10 +268,10 @@ export class SqliteStore implements Store {
     );
     this.sDeleteKv = db.prepare('DELETE FROM kv WHERE key = ?');
     this.sHist = db.prepare(
-      'INSERT INTO history (rev, sub, key, type, value, create_rev, version, prev_value, lease, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO history (id, key, type, value, create_rev, version, prev_value, lease, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.sGetAt = db.prepare(
-      'SELECT rev, key, type, value, create_rev, version, prev_value, lease FROM history WHERE key = ? AND rev <= ? ORDER BY rev DESC LIMIT 1',
+      `SELECT ${REV_OF_ID} AS rev, key, type, value, create_rev, version, prev_value, lease FROM history WHERE key = ? AND id < ? ORDER BY id DESC LIMIT 1`,
     );
     // Explicit prepared BEGIN/COMMIT: measurably cheaper than db.transaction() on the hot path.
     const begin = db.prepare('BEGIN');
@@ -352,7 +344,7 @@ export class SqliteStore implements Store {
   }
 
   private getAt(key: string, revision: number): KeyValue | undefined {
-    const row = this.sGetAt.get(key, revision);
+    const row = this.sGetAt.get(key, firstIdOf(revision + 1));
     if (!row || row.type !== PUT) return undefined;
     return toKv({ ...row, value: row.value ?? '', mod_rev: row.rev });
   }
@@ -373,7 +365,7 @@ export class SqliteStore implements Store {
     const historical = options.revision !== undefined && options.revision !== revision;
     const upper = prefixEnd(options.prefix);
     const bounds: string[] = [];
-    const args: Array<string | number> = historical ? [options.revision!] : [];
+    const args: Array<string | number> = historical ? [firstIdOf(options.revision! + 1)] : [];
     if (options.prefix !== '') {
       bounds.push('key >= ?');
       args.push(options.prefix);
@@ -386,9 +378,8 @@ export class SqliteStore implements Store {
     let cols: string;
     if (historical) {
       from =
-        'history h WHERE h.type = 0 AND h.rev = (SELECT MAX(h2.rev) FROM history h2 WHERE h2.key = h.key AND h2.rev <= ?)';
-      cols =
-        'h.key AS key, h.value AS value, h.create_rev AS create_rev, h.rev AS mod_rev, h.version AS version, h.lease AS lease';
+        'history h WHERE h.type = 0 AND h.id = (SELECT MAX(h2.id) FROM history h2 WHERE h2.key = h.key AND h2.id < ?)';
+      cols = `h.key AS key, h.value AS value, h.create_rev AS create_rev, (h.id >> ${SUB_BITS}) AS mod_rev, h.version AS version, h.lease AS lease`;
     } else {
       from = 'kv WHERE 1';
       cols = 'key, value, create_rev, mod_rev, version, lease';
@@ -453,7 +444,7 @@ export class SqliteStore implements Store {
     const create = prev ? prev.create_rev : rev;
     const version = prev ? prev.version + 1 : 1;
     this.sUpsert.run(key, value, create, rev, version, lease);
-    this.sHist.run(rev, sub, key, PUT, value, create, version, null, lease, now);
+    this.sHist.run(historyId(rev, sub), key, PUT, value, create, version, null, lease, now);
     const ev: WatchEvent = { type: 'put', key, value, revision: rev, createRevision: create, version };
     if (prev) ev.prevValue = prev.value;
     events.push(ev);
@@ -462,7 +453,7 @@ export class SqliteStore implements Store {
 
   private doDelete(rev: number, sub: number, prev: KvRow, now: number, events: WatchEvent[]): void {
     this.sDeleteKv.run(prev.key);
-    this.sHist.run(rev, sub, prev.key, DEL, null, 0, 0, prev.value, null, now);
+    this.sHist.run(historyId(rev, sub), prev.key, DEL, null, 0, 0, prev.value, null, now);
     events.push({
       type: 'delete',
       key: prev.key,
@@ -646,9 +637,9 @@ export class SqliteStore implements Store {
       w.fail(new CompactedError(next, this.compacted));
       return;
     }
-    const cols = 'rev, key, type, value, create_rev, version, prev_value';
-    const args: Array<string | number> = [next, w.replayUntil];
-    let where = 'rev >= ? AND rev <= ?';
+    const cols = `${REV_OF_ID} AS rev, key, type, value, create_rev, version, prev_value`;
+    const args: Array<string | number> = [firstIdOf(next), firstIdOf(w.replayUntil + 1)];
+    let where = 'id >= ? AND id < ?';
     if (w.prefix !== '') {
       where += ' AND key >= ?';
       args.push(w.prefix);
@@ -658,7 +649,7 @@ export class SqliteStore implements Store {
       args.push(w.upper);
     }
     args.push(REPLAY_CHUNK);
-    let rows = this.stmt(`SELECT ${cols} FROM history WHERE ${where} ORDER BY rev, sub LIMIT ?`).all(
+    let rows = this.stmt(`SELECT ${cols} FROM history WHERE ${where} ORDER BY id LIMIT ?`).all(
       ...args,
     ) as HistRow[];
     let reached = w.replayUntil;
@@ -666,7 +657,10 @@ export class SqliteStore implements Store {
       const lastRev = rows[rows.length - 1]!.rev;
       if (rows[0]!.rev === lastRev) {
         // One huge revision: read it whole.
-        rows = this.stmt(`SELECT ${cols} FROM history WHERE rev = ? ORDER BY sub`).all(lastRev) as HistRow[];
+        rows = this.stmt(`SELECT ${cols} FROM history WHERE id >= ? AND id < ? ORDER BY id`).all(
+          firstIdOf(lastRev),
+          firstIdOf(lastRev + 1),
+        ) as HistRow[];
         rows = rows.filter((r) => w.matches(r.key));
         reached = lastRev;
       } else {
@@ -738,15 +732,16 @@ export class SqliteStore implements Store {
     const started = Date.now();
     let removed = 0;
     const del = this.stmt(
-      `DELETE FROM history WHERE key IN (SELECT key FROM history WHERE rev >= ? AND rev <= ?) AND rev < ? AND
-         (type = 1 OR EXISTS (SELECT 1 FROM history h2 WHERE h2.key = history.key AND h2.rev > history.rev AND h2.rev <= ?))`,
+      `DELETE FROM history WHERE key IN (SELECT key FROM history WHERE id >= ? AND id < ?) AND id < ? AND
+         (type = 1 OR EXISTS (SELECT 1 FROM history h2 WHERE h2.key = history.key AND h2.id > history.id AND h2.id < ?))`,
     );
     const meta = this.stmt("INSERT OR REPLACE INTO meta (name, value) VALUES ('compacted', ?)");
     while (!this.closed && this.compacted < target) {
       const from = this.compacted;
       const to = Math.min(target, from + COMPACT_STEP);
       this.runWrite(() => {
-        removed += del.run(from, to, to, to).changes;
+        // Rows of keys changed in revisions from..to; those before revision `to` go if superseded by `to`.
+        removed += del.run(firstIdOf(from), firstIdOf(to + 1), firstIdOf(to), firstIdOf(to + 1)).changes;
         meta.run(to);
       });
       this.compacted = to;
@@ -760,10 +755,9 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     try {
       const byRevs = this.rev - this.policy.retainRevisions;
-      const row = this.stmt('SELECT rev FROM history WHERE rev >= ? AND ts > ? ORDER BY rev LIMIT 1').get(
-        this.compacted,
-        Date.now() - this.policy.retainMs,
-      ) as { rev: number } | undefined;
+      const row = this.stmt(
+        `SELECT ${REV_OF_ID} AS rev FROM history WHERE id >= ? AND ts > ? ORDER BY id LIMIT 1`,
+      ).get(firstIdOf(this.compacted), Date.now() - this.policy.retainMs) as { rev: number } | undefined;
       const byAge = row ? row.rev : this.rev;
       const target = Math.min(byRevs, byAge);
       if (target > this.compacted) {
