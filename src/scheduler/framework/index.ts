@@ -12,7 +12,7 @@ export { MemoryClusterState, arnOf } from './memory-source.js';
 export { ClusterInformer, type InformerEvent, type InformerOptions } from './informer.js';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { Leadership, type LeaderTerm, type LeadershipOptions } from './leader.js';
-export { IntentLog, type LaunchIntent } from './intents.js';
+export { IntentLog, CorruptLaunchIntentError, type LaunchIntent, type IntentLogOptions } from './intents.js';
 export {
   EcsActuator,
   START_TASK_BATCH,
