@@ -26,6 +26,7 @@ import {
 import { describeTasks, listTasks, runTask, startTask, stopTask } from './tasks.js';
 import { Throttle, type BucketRate, type ThrottleCategory } from './throttle.js';
 import { TimerQueue } from './timers.js';
+import { Turns } from './turns.js';
 import type { EcsChangeListener } from './types.js';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
@@ -91,6 +92,8 @@ export class EcsEmulator {
   readonly fleet: Fleet;
   private readonly ctx: EcsContext;
   private readonly throttle: Throttle;
+  /** One ECS call per event-loop turn when several arrive together (see Turns). */
+  private readonly turns = new Turns();
 
   constructor(options: EcsEmulatorOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -222,6 +225,8 @@ export class EcsEmulator {
   }
 
   private async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
+    const turn = this.turns.take();
+    if (turn) await turn;
     const operation = request.headers['x-amz-target']!.slice(ECS_TARGET_PREFIX.length);
     try {
       let input: unknown = {};
