@@ -11,8 +11,10 @@
  * loss may lose the last transactions. `synchronous: 'full'` fsyncs every commit (power-loss safe,
  * much slower).
  *
- * Exclusivity: the connection runs in EXCLUSIVE locking mode, so a second process (or a second
- * open in the same process) that opens the same data directory gets StoreUnavailableError.
+ * Exclusivity: the store holds `<database>.lock` (lock.ts) for its lifetime, so a second process (or
+ * a second open in the same process) that opens the same data directory gets StoreUnavailableError.
+ * The database connection itself runs in NORMAL locking mode, so that a worker thread's second
+ * connection can checkpoint the WAL off the main thread (checkpoint.ts).
  *
  * Everything in better-sqlite3 is synchronous: statements are prepared once, a write is one SQLite
  * transaction, and watchers are notified in-process after the commit (on a microtask, so a watcher
@@ -63,6 +65,8 @@ import {
   validateValue,
   validateWatch,
 } from '../validate.js';
+import { type Checkpointer, startCheckpointer } from './checkpoint.js';
+import { inUseError, isLockedError, lockDataDir } from './lock.js';
 import { prepareLayout } from './migrate.js';
 import { firstIdOf, historyId, REV_OF_ID, revisionOfId, SUB_BITS } from './schema.js';
 
@@ -74,6 +78,8 @@ export interface SqliteStoreOptions {
   /** 'normal' (default): durable against process crashes. 'full': also against power loss (slower). */
   synchronous?: 'normal' | 'full';
   compaction?: CompactionPolicy;
+  /** How often the checkpoint worker looks for new commits to copy from the WAL (default 25 ms). */
+  checkpointIntervalMs?: number;
   /** How often expired leases are swept (default 250 ms). */
   leaseSweepMs?: number;
   logger?: Logger;
@@ -201,6 +207,9 @@ export class SqliteStore implements Store {
   readonly watchers = new Set<SqliteWatch>();
 
   private readonly db: Database.Database;
+  /** The data directory's ownership lock (lock.ts), held until close. */
+  private readonly lock: Database.Database;
+  private readonly checkpointer: Checkpointer;
   private rev: number;
   private compacted: number;
   private closed = false;
@@ -220,40 +229,42 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.logger = options.logger ?? silentLogger;
     this.policy = resolveCompaction(options.compaction);
+    const checkpointIntervalMs = options.checkpointIntervalMs ?? 25;
+    if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 1) {
+      throw new InvalidArgumentError(
+        `checkpointIntervalMs must be a whole number of milliseconds ≥ 1, got ${String(options.checkpointIntervalMs)}`,
+      );
+    }
     mkdirSync(options.dataDir, { recursive: true });
     this.path = join(options.dataDir, options.fileName ?? 'blox.db');
+    // Ownership first: nothing touches the database file of a data directory someone else owns.
+    this.lock = lockDataDir(options.dataDir, this.path);
     let db: Database.Database;
     try {
-      db = new Database(this.path, { timeout: 0 });
-    } catch (err) {
-      throw new StoreUnavailableError(`cannot open the store database ${this.path}: ${String(err)}`, err);
-    }
-    try {
-      db.pragma('locking_mode = EXCLUSIVE');
+      // A short busy timeout: only the checkpoint worker shares the file, and it never writes.
+      db = new Database(this.path, { timeout: 1000 });
       db.pragma('journal_mode = WAL');
-      db.exec('BEGIN EXCLUSIVE; COMMIT;');
     } catch (err) {
-      db.close();
-      if (/locked|busy/i.test(String(err))) {
-        throw new StoreUnavailableError(
-          `the data directory ${options.dataDir} is in use by another process (${this.path} is locked); ` +
-            'only one Blox process may own an embedded store: stop the other one or use another --data-dir',
-          err,
-        );
-      }
+      this.lock.close();
+      // A release before the lock file held the database itself in EXCLUSIVE mode.
+      if (isLockedError(err)) throw inUseError(options.dataDir, this.path, err);
       throw new StoreUnavailableError(`cannot open the store database ${this.path}: ${String(err)}`, err);
     }
     this.db = db;
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Fewer, larger checkpoints and a 64 MiB page cache: cheaper commits on the ingest path.
+    // The checkpoint worker copies the WAL back; a commit checkpoints itself only past this
+    // safety limit (the worker failed or fell behind), and then finds little left to copy.
     db.pragma('wal_autocheckpoint = 10000');
+    // A 64 MiB page cache: cheaper commits on the ingest path.
     db.pragma('cache_size = -65536');
     try {
       prepareLayout(db, this.path, this.logger);
     } catch (err) {
       db.close();
+      this.lock.close();
       throw err;
     }
+    this.checkpointer = startCheckpointer(this.path, checkpointIntervalMs, this.logger);
     const maxId = (db.prepare('SELECT MAX(id) AS id FROM history').get() as { id: number | null }).id;
     this.rev = Math.max(1, maxId === null ? 1 : revisionOfId(maxId));
     const c = db.prepare("SELECT value FROM meta WHERE name = 'compacted'").get() as
@@ -274,7 +285,9 @@ export class SqliteStore implements Store {
       `SELECT ${REV_OF_ID} AS rev, key, type, value, create_rev, version, prev_value, lease FROM history WHERE key = ? AND id < ? ORDER BY id DESC LIMIT 1`,
     );
     // Explicit prepared BEGIN/COMMIT: measurably cheaper than db.transaction() on the hot path.
-    const begin = db.prepare('BEGIN');
+    // IMMEDIATE: the write lock is taken at BEGIN, where SQLite waits (busy_timeout) for the checkpoint
+    // worker's brief hold of it; a deferred transaction upgrading to a write would fail instead.
+    const begin = db.prepare('BEGIN IMMEDIATE');
     const commit = db.prepare('COMMIT');
     const rollback = db.prepare('ROLLBACK');
     this.runWrite = (fn: () => void) => {
@@ -880,11 +893,15 @@ export class SqliteStore implements Store {
     for (const t of this.timers) clearInterval(t);
     for (const w of [...this.watchers]) w.fail(new StoreClosedError());
     this.watchers.clear();
+    // The worker's connection closes first, so the main one is the last and checkpoints the WAL away.
+    const checkpoints = await this.checkpointer.stop();
     try {
       this.db.close();
     } catch (err) {
       this.logger.warn({ err }, 'closing the store database failed');
     }
+    this.lock.close();
+    this.logger.debug({ path: this.path, checkpoints }, 'sqlite store closed');
   }
 }
 

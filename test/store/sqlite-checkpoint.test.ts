@@ -1,0 +1,83 @@
+/**
+ * WAL checkpoints run in the store's worker thread: committed pages reach the database file while
+ * the store is open and well below the main connection's own autocheckpoint limit (10,000 pages),
+ * and the worker reports what it did when the store closes.
+ */
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { createLogger } from '../../src/core/logger.js';
+import { InvalidArgumentError, SqliteStore } from '../../src/store/index.js';
+import { tempDir, waitFor } from '../support/env.js';
+
+describe('sqlite store: checkpoints off the main thread', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of cleanups) await c();
+  });
+
+  it('copies committed pages into the database file while the store is open', async () => {
+    const dir = await tempDir('blox-ckpt-');
+    cleanups.push(dir.cleanup);
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const l of chunk.toString().split('\n'))
+          if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const store = new SqliteStore({
+      dataDir: dir.path,
+      compaction: { intervalMs: 0 },
+      logger: createLogger({ level: 'debug', destination }),
+    });
+    const dbFile = join(dir.path, 'blox.db');
+    try {
+      const before = statSync(dbFile).size;
+      // ~1,000 values of 2 KB, in kv and history: ~1,000+ WAL pages, a tenth of the autocheckpoint limit.
+      const value = 'v'.repeat(2000);
+      for (let t = 0; t < 50; t++) {
+        await store.txn({
+          success: Array.from({ length: 20 }, (_, i) => ({
+            type: 'put' as const,
+            key: `k/${t}/${i}`,
+            value,
+          })),
+        });
+        await yieldToLoop();
+      }
+      await waitFor(
+        'the worker to copy the WAL into the database file',
+        () => statSync(dbFile).size > before + 2_000_000,
+        { timeoutMs: 5_000 },
+      );
+      assert.equal((await store.range({ prefix: 'k/', countOnly: true })).count, 1000);
+    } finally {
+      await store.close();
+    }
+    const closed = lines.find((l) => l.msg === 'sqlite store closed');
+    const stats = closed?.checkpoints as { checkpoints: number; pages: number } | undefined;
+    assert.ok(stats && stats.checkpoints > 0 && stats.pages > 500, JSON.stringify(closed));
+    // The last connection out checkpoints the rest and removes the WAL.
+    assert.throws(() => statSync(`${dbFile}-wal`), /ENOENT/);
+  });
+
+  it('rejects a checkpoint interval that is not a whole number of milliseconds', async () => {
+    const dir = await tempDir('blox-ckpt-');
+    cleanups.push(dir.cleanup);
+    for (const bad of [0, -5, 2.5, Number.NaN]) {
+      assert.throws(
+        () => new SqliteStore({ dataDir: dir.path, checkpointIntervalMs: bad }),
+        (err: unknown) =>
+          err instanceof InvalidArgumentError && /checkpointIntervalMs must be/.test(err.message),
+      );
+    }
+    // Nothing was left locked by the refused opens.
+    const store = new SqliteStore({ dataDir: dir.path, checkpointIntervalMs: 5 });
+    await store.close();
+  });
+});
