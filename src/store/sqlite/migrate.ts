@@ -116,6 +116,9 @@ export function prepareLayout(db: Database.Database, path: string, logger: Logge
       err,
     );
   }
+  // The migration went through the WAL (the whole store, once): copy it back and shrink the WAL file
+  // to nothing rather than keep a WAL the size of the store on disk until close.
+  db.pragma('wal_checkpoint(TRUNCATE)');
   logger.info(
     { path, ...report, ms: Math.round(report.ms) },
     `sqlite store migrated to layout ${SCHEMA_VERSION}: ${report.keys} keys, ${report.historyRows} history rows, ${report.leases} leases in ${Math.round(report.ms)} ms`,
