@@ -1,13 +1,35 @@
 import { buildClusterArn, clusterName, type ArnScope } from '../../core/arn.js';
 import { AwsError } from '../http/aws-error.js';
 import type { Random } from './ids.js';
-import { instanceShape, isoTime, taskShape } from './shapes.js';
+import { instanceEventJson, isoTime, taskEventJson } from './shapes.js';
 import { taskApiJson } from './task-json.js';
 import type { EcsState } from './state.js';
 import type { TimerQueue } from './timers.js';
-import type { ClusterRecord, EcsChangeListener, InstanceRecord, TaskRecord } from './types.js';
+import type { ClusterRecord, EcsChange, EcsChangeListener, InstanceRecord, TaskRecord } from './types.js';
 import type { Input } from './validate.js';
 import { invalidParameter, optString } from './validate.js';
+
+/**
+ * A change whose detail is written as JSON text when it happens (what the event emitter sends,
+ * `json`), and made into an object only for a listener that reads `detail`: the emitter, the
+ * only listener in production, never does, so no detail object is built per change.
+ */
+class WrittenChange implements EcsChange {
+  private parsed: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly kind: EcsChange['kind'],
+    /** `JSON.stringify(detail)`: taskShape / instanceShape in event form, as text. */
+    readonly json: string,
+    /** The task's or container instance's ARN (the event's resource). */
+    readonly arn: string,
+    readonly time: string,
+  ) {}
+
+  get detail(): Record<string, unknown> {
+    return (this.parsed ??= JSON.parse(this.json) as Record<string, unknown>);
+  }
+}
 
 /** Tasks serialised per background slice: ~1 ms, so a request waits at most that long behind one. */
 const PREPARE_SLICE = 100;
@@ -135,7 +157,7 @@ export class EcsContext {
     this.stale.add(task);
     this.schedulePrepare();
     if (this.listeners.size === 0) return;
-    this.emit({ kind: 'task', detail: taskShape(task, 'event'), time: isoTime(task.updatedAt) });
+    this.emit(new WrittenChange('task', taskEventJson(task), task.arn, isoTime(task.updatedAt)));
   }
 
   instanceChanged(inst: InstanceRecord): void {
@@ -143,11 +165,9 @@ export class EcsContext {
     inst.updatedAt = this.now();
     inst.attributeView = undefined;
     if (this.listeners.size === 0) return;
-    this.emit({
-      kind: 'container-instance',
-      detail: instanceShape(inst, 'event'),
-      time: isoTime(inst.updatedAt),
-    });
+    this.emit(
+      new WrittenChange('container-instance', instanceEventJson(inst), inst.arn, isoTime(inst.updatedAt)),
+    );
   }
 
   private emit(change: Parameters<EcsChangeListener>[0]): void {

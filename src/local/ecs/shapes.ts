@@ -10,8 +10,13 @@ export type ShapeMode = 'api' | 'event';
 
 /** ISO-8601 UTC with 0–3 fraction digits, trailing zeros dropped (as ECS events carry them). */
 export function isoTime(ms: number): string {
+  // toISOString always ends in `.fffZ`: look at the three digits rather than run a regex
   const iso = new Date(ms).toISOString();
-  return iso.replace(/\.?0+Z$/, 'Z').replace(/\.Z$/, 'Z');
+  const n = iso.length;
+  if (iso.charCodeAt(n - 2) !== 48) return iso;
+  if (iso.charCodeAt(n - 3) !== 48) return iso.slice(0, n - 2) + 'Z';
+  if (iso.charCodeAt(n - 4) !== 48) return iso.slice(0, n - 3) + 'Z';
+  return iso.slice(0, n - 5) + 'Z';
 }
 
 /** Epoch seconds as a JSON number with up to 3 decimals (awsJson1_1 timestamps). */
@@ -209,4 +214,140 @@ export function taskDefinitionShape(td: TaskDefinitionRecord): Record<string, un
     ['deregisteredAt', td.deregisteredAt === undefined ? undefined : epochSeconds(td.deregisteredAt)],
     ...Object.entries(td.extra),
   ]);
+}
+
+/*
+ * The event detail written straight to text: byte for byte `JSON.stringify(taskShape(task,
+ * 'event'))` and `JSON.stringify(instanceShape(inst, 'event'))` (same keys, order and omissions —
+ * a test holds them together), without building the shape objects first. Every state change
+ * writes one, so this is the emulator's busiest serialisation. Every value still goes through
+ * JSON.stringify, so escaping is exactly JSON's.
+ */
+
+const J = JSON.stringify;
+
+/** `,"key":value` for a defined value; '' for undefined (as compact() drops it). */
+function opt(key: string, value: unknown): string {
+  return value === undefined ? '' : `,"${key}":${J(value)}`;
+}
+
+/** `,"key":"<ISO time>"` for a defined time; '' for undefined. */
+function optIso(key: string, ms: number | undefined): string {
+  return ms === undefined ? '' : `,"${key}":"${isoTime(ms)}"`;
+}
+
+function containerEventJson(task: TaskRecord, c: TaskRecord['containers'][number], prefix: string): string {
+  return (
+    `{"containerArn":${J(`${prefix}:container/${task.cluster}/${task.id}/${c.id}`)}` +
+    opt('exitCode', c.exitCode) +
+    opt('lastStatus', c.lastStatus) +
+    opt('name', c.name) +
+    opt('image', c.image) +
+    opt('imageDigest', c.imageDigest) +
+    opt('runtimeId', c.runtimeId) +
+    opt('reason', c.reason) +
+    opt('taskArn', task.arn) +
+    (c.runtimeId === undefined
+      ? ''
+      : `,"networkBindings":${J(c.bindings.map((b) => ({ bindIP: '0.0.0.0', ...b })))}`) +
+    ',"networkInterfaces":[]' +
+    `,"cpu":${J(String(c.cpu))}` +
+    opt('memory', c.memory === undefined ? undefined : String(c.memory)) +
+    opt('memoryReservation', c.memoryReservation === undefined ? undefined : String(c.memoryReservation)) +
+    '}'
+  );
+}
+
+/** The `detail` of a task's state-change event as JSON text. */
+export function taskEventJson(task: TaskRecord): string {
+  const prefix = task.arn.slice(0, task.arn.indexOf(':task/'));
+  let containers = '';
+  for (let i = 0; i < task.containers.length; i++)
+    containers += (i === 0 ? '' : ',') + containerEventJson(task, task.containers[i]!, prefix);
+  return (
+    '{"attachments":[],"attributes":' +
+    (task.cpuArchitecture ? `[{"name":"ecs.cpu-architecture","value":${J(task.cpuArchitecture)}}]` : '[]') +
+    opt('availabilityZone', task.availabilityZone) +
+    opt('clusterArn', task.clusterArn) +
+    ',"connectivity":"CONNECTED"' +
+    optIso('connectivityAt', task.createdAt) +
+    opt('containerInstanceArn', task.instanceArn) +
+    `,"containers":[${containers}]` +
+    `,"cpu":${J(String(task.cpu))}` +
+    optIso('createdAt', task.createdAt) +
+    opt('desiredStatus', task.desiredStatus) +
+    ',"enableExecuteCommand":false' +
+    optIso('executionStoppedAt', task.executionStoppedAt) +
+    opt('group', task.group) +
+    opt('lastStatus', task.lastStatus) +
+    ',"launchType":"EC2"' +
+    `,"memory":${J(String(task.memory))}` +
+    opt('overrides', task.overrides) +
+    optIso('pullStartedAt', task.pullStartedAt) +
+    optIso('pullStoppedAt', task.pullStoppedAt) +
+    optIso('startedAt', task.startedAt) +
+    opt('startedBy', task.startedBy) +
+    opt('stopCode', task.stopCode) +
+    optIso('stoppedAt', task.stoppedAt) +
+    opt('stoppedReason', task.stoppedReason) +
+    optIso('stoppingAt', task.stoppingAt) +
+    opt('taskArn', task.arn) +
+    opt('taskDefinitionArn', task.taskDefinitionArn) +
+    optIso('updatedAt', task.updatedAt) +
+    opt('version', task.version) +
+    '}'
+  );
+}
+
+/** The event form of resources(): `[CPU, MEMORY, PORTS, PORTS_UDP]` as JSON text. */
+function resourcesEventJson(
+  cpu: number,
+  memory: number,
+  tcp: readonly string[],
+  udp: readonly string[],
+): string {
+  return (
+    `[{"name":"CPU","type":"INTEGER","integerValue":${J(cpu)}}` +
+    `,{"name":"MEMORY","type":"INTEGER","integerValue":${J(memory)}}` +
+    `,{"name":"PORTS","type":"STRINGSET","stringSetValue":${J(tcp)}}` +
+    `,{"name":"PORTS_UDP","type":"STRINGSET","stringSetValue":${J(udp)}}]`
+  );
+}
+
+function attributesJson(attributes: Map<string, string | undefined>): string {
+  let out = '';
+  for (const [name, value] of attributes)
+    out +=
+      (out === '' ? '{"name":' : ',{"name":') +
+      J(name) +
+      (value === undefined ? '}' : `,"value":${J(value)}}`);
+  return `[${out}]`;
+}
+
+/** The `detail` of a container instance's state-change event as JSON text. */
+export function instanceEventJson(inst: InstanceRecord): string {
+  const r = inst.registered;
+  return (
+    `{"agentConnected":${J(inst.agentConnected)}` +
+    ',"attachments":[]' +
+    `,"attributes":${attributesJson(inst.attributes)}` +
+    opt('clusterArn', inst.clusterArn) +
+    opt('containerInstanceArn', inst.arn) +
+    opt('ec2InstanceId', inst.ec2InstanceId) +
+    opt('pendingTasksCount', inst.pendingTasksCount) +
+    optIso('registeredAt', inst.registeredAt) +
+    `,"registeredResources":${resourcesEventJson(r.cpu, r.memory, r.tcp, r.udp)}` +
+    `,"remainingResources":${resourcesEventJson(
+      inst.remainingCpu,
+      inst.remainingMemory,
+      remainingPorts(r.tcp, inst.usedTcp),
+      remainingPorts(r.udp, inst.usedUdp),
+    )}` +
+    opt('runningTasksCount', inst.runningTasksCount) +
+    opt('status', inst.status) +
+    optIso('updatedAt', inst.updatedAt) +
+    opt('version', inst.version) +
+    `,"versionInfo":${J({ ...inst.versionInfo })}` +
+    '}'
+  );
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { SqsEmulator } from '../sqs/index.js';
 import { MAX_MESSAGE_BYTES } from '../sqs/index.js';
-import { buildEnvelope, type EcsChange, type EcsEventEnvelope } from './envelope.js';
+import { eventBody, eventMessage, type EcsChange, type EventMessage } from './envelope.js';
 import type { EventFaults } from './faults.js';
 import { EventPipeline, type PipelineStats } from './pipeline.js';
 import { createPrng, prngUuid, type Prng } from './prng.js';
@@ -44,7 +44,7 @@ export class EcsEventEmitter {
   private targetQueues: string[];
   private currentSeed: number;
   private ids: Prng;
-  private readonly pipeline: EventPipeline;
+  private readonly pipeline: EventPipeline<EventMessage>;
   private unsubscribe: (() => void) | undefined;
   private undeliverable = 0;
 
@@ -58,7 +58,7 @@ export class EcsEventEmitter {
     this.ids = createPrng(this.currentSeed ^ 0x5bd1e995);
     this.pipeline = new EventPipeline({
       seed: this.currentSeed,
-      deliver: (envelope) => this.deliver(envelope),
+      deliver: (message) => this.deliver(message),
       newId: () => prngUuid(this.ids),
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.reorderHoldMs !== undefined ? { reorderHoldMs: options.reorderHoldMs } : {}),
@@ -74,12 +74,13 @@ export class EcsEventEmitter {
 
   /** Emits one change (the ECS feed calls this; tests may too). */
   publish(change: EcsChange): void {
-    const envelope = buildEnvelope(change, {
+    // written as text at once: the change's detail may be a live view of records that move on
+    const message = eventMessage(change, {
       id: prngUuid(this.ids),
       account: this.account,
       region: this.region,
     });
-    this.pipeline.push(envelope);
+    this.pipeline.push(message);
   }
 
   get queues(): string[] {
@@ -134,12 +135,13 @@ export class EcsEventEmitter {
     for (const name of this.targetQueues) if (!this.sqs.getQueue(name)) this.sqs.createQueue(name);
   }
 
-  private deliver(envelope: EcsEventEnvelope): void {
-    const body = JSON.stringify(envelope);
-    if (Buffer.byteLength(body) > MAX_MESSAGE_BYTES) {
+  private deliver(message: EventMessage): void {
+    const body = eventBody(message);
+    // a UTF-8 character is at most 3 bytes per UTF-16 unit, so most bodies need no byte count
+    if (body.length * 3 > MAX_MESSAGE_BYTES && Buffer.byteLength(body) > MAX_MESSAGE_BYTES) {
       this.undeliverable++;
       this.logger.warn(
-        { id: envelope.id, bytes: Buffer.byteLength(body) },
+        { id: message.id, bytes: Buffer.byteLength(body) },
         'ECS event larger than 1 MiB not sent',
       );
       return;

@@ -4,6 +4,14 @@ export interface EcsChange {
   detail: Record<string, unknown>;
   /** ISO-8601 time of the change. */
   time: string;
+  /**
+   * `JSON.stringify(detail)`, when the source wrote it already (the emulated ECS does: writing
+   * the text straight from its records is cheaper than building the detail and stringifying it,
+   * and the detail object is then only made for a listener that reads it).
+   */
+  json?: string;
+  /** With `json`: the ARN of the task or container instance that changed (the event's resource). */
+  arn?: string;
 }
 
 /** The EventBridge envelope ECS events arrive in; with an SQS target the whole envelope is the message body. */
@@ -37,6 +45,49 @@ export function buildEnvelope(
     resources: typeof arn === 'string' ? [arn] : [],
     detail: change.detail,
   };
+}
+
+/**
+ * An event ready to send, as `{"version":"0","id":<id>` + `rest`: the id is apart because a
+ * duplicate is the same event under a new id.
+ */
+export interface EventMessage {
+  id: string;
+  /** Everything after the id: `,"detail-type":…,"detail":{…}}`. */
+  rest: string;
+}
+
+/** The SQS message body of an event: byte for byte `JSON.stringify(buildEnvelope(change, …))`. */
+export function eventBody(message: EventMessage): string {
+  return `{"version":"0","id":${JSON.stringify(message.id)}${message.rest}`;
+}
+
+/**
+ * An event as text without building the envelope object: the detail is `change.json` when the
+ * source wrote it, and the envelope's own keys are written in buildEnvelope's order, each value
+ * through JSON.stringify, so the bytes are the same as stringifying the envelope (a test holds
+ * the two together).
+ */
+export function eventMessage(
+  change: EcsChange,
+  context: { id: string; account: string; region: string },
+): EventMessage {
+  const task = change.kind === 'task';
+  const detail = change.json;
+  if (detail === undefined) {
+    const text = JSON.stringify(buildEnvelope(change, context));
+    return { id: context.id, rest: text.slice(`{"version":"0","id":${JSON.stringify(context.id)}`.length) };
+  }
+  const arn = change.arn;
+  const rest =
+    `,"detail-type":${task ? '"ECS Task State Change"' : '"ECS Container Instance State Change"'}` +
+    `,"source":"aws.ecs","account":${JSON.stringify(context.account)}` +
+    // a source that writes `json` writes canonical UTC times (YYYY-MM-DDTHH:MM:SS[.f]Z): whole
+    // seconds are their first 19 characters, which is what the Date round trip gives
+    `,"time":${JSON.stringify(change.time.slice(0, 19) + 'Z')}` +
+    `,"region":${JSON.stringify(context.region)}` +
+    `,"resources":${arn === undefined ? '[]' : `[${JSON.stringify(arn)}]`},"detail":${detail}}`;
+  return { id: context.id, rest };
 }
 
 function wholeSeconds(iso: string): string {

@@ -4,7 +4,14 @@ export {
   type EventEmitterOptions,
   type EventEmitterStatus,
 } from './emitter.js';
-export { buildEnvelope, type EcsChange, type EcsEventEnvelope } from './envelope.js';
+export {
+  buildEnvelope,
+  eventBody,
+  eventMessage,
+  type EcsChange,
+  type EcsEventEnvelope,
+  type EventMessage,
+} from './envelope.js';
 export { NO_FAULTS, parseFaults, type EventFaults } from './faults.js';
-export { EventPipeline, type PipelineStats } from './pipeline.js';
+export { EventPipeline, type PipelineEvent, type PipelineStats } from './pipeline.js';
 export { createPrng, prngUuid, shuffle, type Prng } from './prng.js';

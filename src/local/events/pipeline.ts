@@ -11,10 +11,15 @@ export interface PipelineStats {
   pending: number;
 }
 
-export interface PipelineOptions {
+/** What the pipeline carries: anything with an id (a duplicate is a copy under a new id). */
+export interface PipelineEvent {
+  id: string;
+}
+
+export interface PipelineOptions<T extends PipelineEvent = EcsEventEnvelope> {
   faults?: Partial<EventFaults>;
   seed: number;
-  deliver: (envelope: EcsEventEnvelope) => void;
+  deliver: (event: T) => void;
   /** A fresh envelope id for a duplicate. */
   newId: () => string;
   /** A partly filled reorder window is released after this long, so no event waits forever. */
@@ -26,16 +31,16 @@ export interface PipelineOptions {
  * duplicate) whatever the rates, and the shuffle of a released window draws from the same
  * seeded PRNG, so one seed and one sequence of events always give one delivery sequence.
  */
-export class EventPipeline {
+export class EventPipeline<T extends PipelineEvent = EcsEventEnvelope> {
   private prng: Prng;
   private knobs: EventFaults;
-  private window: EcsEventEnvelope[] = [];
+  private window: T[] = [];
   private holdTimer: NodeJS.Timeout | undefined;
-  private readonly delayed = new Set<{ timer: NodeJS.Timeout; envelope: EcsEventEnvelope }>();
+  private readonly delayed = new Set<{ timer: NodeJS.Timeout; envelope: T }>();
   private readonly counters = { received: 0, delivered: 0, dropped: 0, duplicated: 0 };
   private readonly holdMs: number;
 
-  constructor(private readonly options: PipelineOptions) {
+  constructor(private readonly options: PipelineOptions<T>) {
     this.prng = createPrng(options.seed);
     this.knobs = { ...NO_FAULTS, ...options.faults };
     this.holdMs = options.reorderHoldMs ?? 250;
@@ -56,7 +61,7 @@ export class EventPipeline {
     return { ...this.counters, pending: this.window.length + this.delayed.size };
   }
 
-  push(envelope: EcsEventEnvelope): void {
+  push(envelope: T): void {
     this.counters.received++;
     const dropRoll = this.prng.next();
     const duplicateRoll = this.prng.next();
@@ -90,7 +95,7 @@ export class EventPipeline {
     this.delayed.clear();
   }
 
-  private admit(envelope: EcsEventEnvelope): void {
+  private admit(envelope: T): void {
     if (this.knobs.reorderWindow <= 1) return this.afterDelay(envelope);
     this.window.push(envelope);
     if (this.window.length >= this.knobs.reorderWindow) this.releaseWindow();
@@ -112,7 +117,7 @@ export class EventPipeline {
     for (const envelope of released) this.afterDelay(envelope);
   }
 
-  private afterDelay(envelope: EcsEventEnvelope): void {
+  private afterDelay(envelope: T): void {
     if (this.knobs.delayMs <= 0) return this.send(envelope);
     const entry = {
       envelope,
@@ -125,7 +130,7 @@ export class EventPipeline {
     this.delayed.add(entry);
   }
 
-  private send(envelope: EcsEventEnvelope): void {
+  private send(envelope: T): void {
     this.counters.delivered++;
     this.options.deliver(envelope);
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hashHex } from '../../core/hash-once.js';
 
 /** A message attribute as SQS stores it; BinaryValue is raw bytes. */
 export interface MessageAttributeValue {
@@ -7,8 +8,9 @@ export interface MessageAttributeValue {
   BinaryValue?: Buffer;
 }
 
+/** Hex MD5 of the UTF-8 text: one-shot, as every message body pays it once when sent. */
 export function md5Hex(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
+  return hashHex('md5', text);
 }
 
 /**

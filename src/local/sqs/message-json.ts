@@ -14,11 +14,10 @@ export interface MessageJson {
 export function messageJson(id: string, md5OfBody: string, body: string): MessageJson {
   const before = `{"MessageId":${JSON.stringify(id)},"ReceiptHandle":"`;
   const after = `","MD5OfBody":${JSON.stringify(md5OfBody)},"Body":${JSON.stringify(body)}`;
-  const handleAt = Buffer.byteLength(before);
-  // from Buffer's shared pool when small (a view, not one more ArrayBuffer per message for the
-  // GC to track and free); messages leave roughly in order, so their pools go with them
-  const json = Buffer.allocUnsafe(handleAt + Buffer.byteLength(after));
-  json.write(before, 0, 'utf8');
-  json.write(after, handleAt, 'utf8');
-  return { json, handleAt };
+  // One UTF-8 encoding pass over the (escaped, so ~1.3× the body) text instead of a length scan
+  // and a write of each half; Buffer.from takes small results from the shared pool too (a view,
+  // not one more ArrayBuffer per message for the GC; messages leave roughly in order, so their
+  // pools go with them). The part before the handle is short: measuring it costs nothing.
+  const json = Buffer.from(before + after, 'utf8');
+  return { json, handleAt: Buffer.byteLength(before) };
 }

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { EcsContext } from '../../../src/local/ecs/context.js';
+import { EcsEmulator } from '../../../src/local/ecs/index.js';
+import { instanceShape, isoTime, taskShape } from '../../../src/local/ecs/shapes.js';
+import type { EcsChange } from '../../../src/local/ecs/types.js';
+import { buildEnvelope, EcsEventEmitter } from '../../../src/local/events/index.js';
+import { md5Hex } from '../../../src/local/sqs/md5.js';
+import { messageJson } from '../../../src/local/sqs/message-json.js';
+import { SqsEmulator } from '../../../src/local/sqs/sqs-emulator.js';
+
+// The emulator writes event details, envelopes and SQS message bytes straight to text (see
+// shapes.ts taskEventJson/instanceEventJson, envelope.ts eventMessage, message-json.ts); every
+// byte must stay what the straightforward way makes: build the shape, stringify the envelope,
+// createHash the body, stringify the receive fields. A seeded emulator makes thousands of events
+// through placements, starts, stops, disconnects and attribute changes, and each one is held
+// against a reference built here from the records at the moment of the change.
+
+/** The regex isoTime had, as the reference for the digit-looking one. */
+const referenceIsoTime = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/\.?0+Z$/, 'Z')
+    .replace(/\.Z$/, 'Z');
+
+function referenceMessageJson(id: string, md5: string, body: string): string {
+  const json = JSON.stringify({ MessageId: id, ReceiptHandle: '', MD5OfBody: md5, Body: body });
+  return json.slice(0, -1); // without the closing brace: the receive writes the rest
+}
+
+describe('event bytes', () => {
+  it('isoTime drops trailing fraction zeros exactly as the regex did', () => {
+    const base = Date.parse('2026-11-24T13:22:40Z');
+    for (let ms = 0; ms < 3000; ms++) assert.equal(isoTime(base + ms), referenceIsoTime(base + ms));
+    for (const t of [
+      0, 1, 10, 100, 999, 1000, -1, -1000, -62_198_755_200_000, 8.64e15, -8.64e15, 253_402_300_799_999,
+    ])
+      assert.equal(isoTime(t), referenceIsoTime(t), String(t));
+  });
+
+  it('md5Hex and messageJson give the bytes of createHash and JSON.stringify', () => {
+    const bodies = [
+      '',
+      'plain',
+      'x'.repeat(5000),
+      'ü日本🚀 "q" \\ \n\u2028 \ud800',
+      '{"a":[1,"two"]}'.repeat(300),
+    ];
+    for (const body of bodies) {
+      const md5 = md5Hex(body);
+      assert.equal(md5, createHash('md5').update(body, 'utf8').digest('hex'));
+      for (const id of ['6f1c3a52-0000-4000-8000-000000000000', 'ïd "quoted"']) {
+        const { json, handleAt } = messageJson(id, md5, body);
+        const ref = referenceMessageJson(id, md5, body);
+        assert.equal(json.toString('utf8'), ref);
+        assert.equal(handleAt, Buffer.byteLength(ref.slice(0, ref.indexOf('"ReceiptHandle":"') + 17)));
+      }
+    }
+  });
+
+  it('2,000+ events of a seeded emulator are byte for byte the straightforward envelope, MD5 and receive JSON', () => {
+    let t = Date.parse('2026-03-01T10:00:00.120Z');
+    const now = () => t;
+    const ecs = new EcsEmulator({ seed: 7, now, taskStartDelayMs: 1000, taskStopDelayMs: 150 });
+    const sqs = new SqsEmulator({ now });
+    // the records behind each change, read at the moment of the change (the test listener comes
+    // first, so it sees the state the emitter writes)
+    const state = (ecs as unknown as { ctx: EcsContext }).ctx.state;
+    const expected: string[] = [];
+    const details: { change: EcsChange; detail: string }[] = [];
+    ecs.onChange((c) => {
+      const d = JSON.parse((c as unknown as { json: string }).json) as Record<string, unknown>;
+      if (c.kind === 'task') {
+        const task = state.tasks.get(d.taskArn as string)!;
+        const shape = taskShape(task, 'event');
+        expected.push(
+          JSON.stringify(
+            buildEnvelope(
+              { kind: 'task', detail: shape, time: referenceIsoTime(task.updatedAt) },
+              { id: 'ID', account: ecs.account, region: ecs.region },
+            ),
+          ),
+        );
+        details.push({ change: c, detail: JSON.stringify(shape) });
+      } else {
+        const inst = state.instances.get(d.containerInstanceArn as string)!;
+        const shape = instanceShape(inst, 'event');
+        expected.push(
+          JSON.stringify(
+            buildEnvelope(
+              { kind: 'container-instance', detail: shape, time: referenceIsoTime(inst.updatedAt) },
+              { id: 'ID', account: ecs.account, region: ecs.region },
+            ),
+          ),
+        );
+        details.push({ change: c, detail: JSON.stringify(shape) });
+      }
+    });
+    const emitter = new EcsEventEmitter({ sqs, account: ecs.account, region: ecs.region, seed: 7 });
+    emitter.attach(ecs);
+    const queue = sqs.getQueue('blox_queue')!;
+
+    ecs.callSync('CreateCluster', { clusterName: 'golden' });
+    ecs.callSync('RegisterTaskDefinition', {
+      family: 'web',
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: 'nginx:1.27',
+          cpu: 128,
+          memory: 64,
+          essential: true,
+          portMappings: [{ containerPort: 80 }],
+        },
+        { name: 'side_car', image: 'busy"box" ü', cpu: 0, memoryReservation: 16, essential: false },
+      ],
+    });
+    ecs.fleet.scale('golden', 300);
+    const arns = ecs.fleet.instances('golden').map((i) => i.containerInstanceArn);
+    for (let k = 0; k < 300; k += 10) {
+      t += 7;
+      ecs.callSync('StartTask', {
+        cluster: 'golden',
+        taskDefinition: 'web',
+        containerInstances: arns.slice(k, k + 10),
+        startedBy: k % 20 === 0 ? 'blox-daemon' : undefined,
+        group: k % 30 === 0 ? 'blox:env ü' : undefined,
+        overrides:
+          k % 40 === 0
+            ? { containerOverrides: [{ name: 'app', environment: [{ name: 'A', value: '"x"\n' }] }] }
+            : undefined,
+        tags: [{ key: 'k', value: 'v' }],
+      });
+    }
+    t += 1003;
+    ecs.tick();
+    const tasks = (
+      ecs.callSync('ListTasks', { cluster: 'golden', maxResults: 100 }) as { taskArns: string[] }
+    ).taskArns;
+    for (const [i, arn] of tasks.entries()) {
+      t += 1;
+      ecs.callSync('StopTask', { cluster: 'golden', task: arn, reason: i % 2 ? 'because "reasons" ü' : '' });
+    }
+    t += 160;
+    ecs.tick();
+    ecs.callSync('PutAttributes', {
+      cluster: 'golden',
+      attributes: [{ name: 'stack', value: 'blue green', targetId: arns[0] }],
+    });
+    ecs.fleet.scale('golden', 250);
+
+    const messages = queue.allMessages();
+    assert.ok(messages.length >= 2000, `only ${messages.length} events`);
+    assert.equal(messages.length, expected.length);
+    for (const [i, m] of messages.entries()) {
+      const id = (JSON.parse(m.body) as { id: string }).id;
+      assert.equal(m.body, expected[i]!.replace('"id":"ID"', `"id":${JSON.stringify(id)}`), `event ${i}`);
+      assert.equal(m.md5OfBody, createHash('md5').update(m.body, 'utf8').digest('hex'));
+      assert.equal(m.json.json.toString('utf8'), referenceMessageJson(m.id, m.md5OfBody, m.body));
+    }
+    // listeners that read `detail` get the shape the emulator always gave them
+    for (const { change, detail } of details) assert.equal(JSON.stringify(change.detail), detail);
+    emitter.close();
+    ecs.close();
+  });
+});
