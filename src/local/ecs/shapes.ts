@@ -314,7 +314,38 @@ function resourcesEventJson(
   );
 }
 
+/**
+ * The last JSON written for each instance's attribute map, with the entries it was written
+ * from: attributes rarely change, but every change of the instance writes them (~20 entries),
+ * and comparing the entries is far cheaper than escaping and joining them again.
+ */
+const attributesWritten = new WeakMap<
+  Map<string, string | undefined>,
+  { entries: (string | undefined)[]; json: string }
+>();
+
 function attributesJson(attributes: Map<string, string | undefined>): string {
+  const last = attributesWritten.get(attributes);
+  if (last && sameEntries(attributes, last.entries)) return last.json;
+  const entries: (string | undefined)[] = [];
+  for (const [name, value] of attributes) entries.push(name, value);
+  const json = writeAttributes(attributes);
+  attributesWritten.set(attributes, { entries, json });
+  return json;
+}
+
+/** Whether the map holds exactly `entries` (name, value, name, value, …) in that order. */
+function sameEntries(attributes: Map<string, string | undefined>, entries: (string | undefined)[]): boolean {
+  if (attributes.size * 2 !== entries.length) return false;
+  let i = 0;
+  for (const [name, value] of attributes) {
+    if (entries[i] !== name || entries[i + 1] !== value) return false;
+    i += 2;
+  }
+  return true;
+}
+
+function writeAttributes(attributes: Map<string, string | undefined>): string {
   let out = '';
   for (const [name, value] of attributes)
     out +=

@@ -74,7 +74,10 @@ function candidateOf(inst: InstanceRecord, needs: { tcp: boolean; udp: boolean }
     remainingMemory: inst.remainingMemory,
     busyTcp: needs.tcp ? new Set([...inst.registered.tcp, ...inst.usedTcp]) : NO_PORTS,
     busyUdp: needs.udp ? new Set([...inst.registered.udp, ...inst.usedUdp]) : NO_PORTS,
-    attributes: (inst.attributeView ??= Object.fromEntries(inst.attributes)),
+    // made on first use: only attribute spreads read it (constraints go through the CQL view)
+    get attributes() {
+      return (inst.attributeView ??= Object.fromEntries(inst.attributes));
+    },
     groups: inst.groupCounts,
     view: () => (view ??= cqlView(inst)),
   };
@@ -186,6 +189,8 @@ export function startTask(ctx: EcsContext, raw: unknown): unknown {
     type: 'memberOf' as const,
     expression: parseFilter(c.expression ?? ''),
   }));
+  // refusal() looks at busy ports only for the protocols the task asks ports of
+  const needs = { tcp: req.tcp.length > 0, udp: req.udp.length > 0 };
   const tasks: TaskRecord[] = [];
   const failures: { arn: string; reason: string }[] = [];
   for (const ref of refs) {
@@ -205,7 +210,7 @@ export function startTask(ctx: EcsContext, raw: unknown): unknown {
       failures.push({ arn: inst.arn, reason: inst.status });
       continue;
     }
-    const reason = refusal(candidateOf(inst, { tcp: true, udp: true }), {
+    const reason = refusal(candidateOf(inst, needs), {
       group,
       cpu: req.cpu,
       memory: req.memory,

@@ -23,13 +23,19 @@ export function createPrng(seed: number): Prng {
 
 /** A UUID-shaped (version 4 layout) id drawn from a PRNG, so event ids are reproducible too. */
 export function prngUuid(prng: Prng): string {
-  const hex: string[] = [];
-  for (let i = 0; i < 32; i++) hex.push(prng.int(16).toString(16));
-  hex[12] = '4';
-  hex[16] = (8 + prng.int(4)).toString(16);
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  // 32 hex digits drawn in order (the 13th and 17th are drawn and then replaced by the version
+  // and the variant, which is drawn last), written without an array, join and slices
+  let s = '';
+  for (let i = 0; i < 32; i++) {
+    const digit = HEX[prng.int(16)]!;
+    if (i === 8 || i === 12 || i === 16 || i === 20) s += '-';
+    s += i === 12 ? '4' : i === 16 ? '?' : digit;
+  }
+  const variant = HEX[8 + prng.int(4)]!;
+  return s.slice(0, 19) + variant + s.slice(20);
 }
+
+const HEX = '0123456789abcdef';
 
 /** Fisher–Yates with the given PRNG; returns a new array. */
 export function shuffle<T>(items: readonly T[], prng: Prng): T[] {

@@ -3,9 +3,16 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { EcsContext } from '../../../src/local/ecs/context.js';
 import { EcsEmulator } from '../../../src/local/ecs/index.js';
-import { instanceShape, isoTime, taskShape } from '../../../src/local/ecs/shapes.js';
+import { instanceEventJson, instanceShape, isoTime, taskShape } from '../../../src/local/ecs/shapes.js';
+import type { InstanceRecord } from '../../../src/local/ecs/types.js';
 import type { EcsChange } from '../../../src/local/ecs/types.js';
-import { buildEnvelope, EcsEventEmitter } from '../../../src/local/events/index.js';
+import {
+  buildEnvelope,
+  createPrng,
+  EcsEventEmitter,
+  prngUuid,
+  type Prng,
+} from '../../../src/local/events/index.js';
 import { md5Hex } from '../../../src/local/sqs/md5.js';
 import { messageJson } from '../../../src/local/sqs/message-json.js';
 import { SqsEmulator } from '../../../src/local/sqs/sqs-emulator.js';
@@ -29,7 +36,51 @@ function referenceMessageJson(id: string, md5: string, body: string): string {
   return json.slice(0, -1); // without the closing brace: the receive writes the rest
 }
 
+/** prngUuid as it was first written (array, join, slices), as the reference for its draws. */
+function referenceUuid(prng: Prng): string {
+  const hex: string[] = [];
+  for (let i = 0; i < 32; i++) hex.push(prng.int(16).toString(16));
+  hex[12] = '4';
+  hex[16] = (8 + prng.int(4)).toString(16);
+  const s = hex.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
 describe('event bytes', () => {
+  it('prngUuid draws and writes the ids it always did', () => {
+    for (const seed of [0, 1, 7, 0x5bd1e995, 2 ** 31 - 1]) {
+      const a = createPrng(seed);
+      const b = createPrng(seed);
+      for (let i = 0; i < 2000; i++) assert.equal(prngUuid(a), referenceUuid(b));
+    }
+  });
+
+  it('an instance event shows its attributes as they are now, whatever was written before', () => {
+    const ecs = new EcsEmulator({ seed: 3 });
+    ecs.callSync('CreateCluster', { clusterName: 'c' });
+    ecs.fleet.scale('c', 1);
+    const state = (ecs as unknown as { ctx: EcsContext }).ctx.state;
+    const inst: InstanceRecord = [...state.instances.values()][0]!;
+    const check = () => assert.equal(instanceEventJson(inst), JSON.stringify(instanceShape(inst, 'event')));
+    check();
+    check(); // from the written cache
+    inst.attributes.set('stack', 'blue');
+    check();
+    inst.attributes.set('stack', 'green');
+    check();
+    inst.attributes.set('stack', undefined);
+    check();
+    inst.attributes.delete('stack');
+    check();
+    const [first] = inst.attributes.keys();
+    inst.attributes.delete(first!);
+    inst.attributes.set(first!, undefined); // same entries, another order
+    check();
+    inst.attributes.clear();
+    check();
+    ecs.close();
+  });
+
   it('isoTime drops trailing fraction zeros exactly as the regex did', () => {
     const base = Date.parse('2026-11-24T13:22:40Z');
     for (let ms = 0; ms < 3000; ms++) assert.equal(isoTime(base + ms), referenceIsoTime(base + ms));
