@@ -1,5 +1,5 @@
 import { createHash, createHmac, type Hmac } from 'node:crypto';
-import { hashOnce } from './hash-once.js';
+import { hashOnce } from '../core/hash-once.js';
 
 /**
  * SHA-256 (and HMAC-SHA-256 when given a secret) for the SigV4 signer, computed by Node's native

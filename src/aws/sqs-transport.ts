@@ -7,7 +7,7 @@ import type {
 } from '@aws-sdk/client-sqs';
 import { BloxError } from '../core/errors.js';
 import { awsTransportSettings, type AwsTransportSettings } from './clients.js';
-import { hashHex } from './hash-once.js';
+import { hashHex } from '../core/hash-once.js';
 import {
   AwsServiceError,
   configuredEndpointOf,
