@@ -88,6 +88,16 @@ describe('event bytes', () => {
       0, 1, 10, 100, 999, 1000, -1, -1000, -62_198_755_200_000, 8.64e15, -8.64e15, 253_402_300_799_999,
     ])
       assert.equal(isoTime(t), referenceIsoTime(t), String(t));
+    // jumping between seconds (the whole-second text is kept for the last second seen)
+    const prng = createPrng(11);
+    for (let i = 0; i < 5000; i++) {
+      const t = Math.floor((prng.next() - 0.5) * 2e13);
+      assert.equal(isoTime(t), referenceIsoTime(t), String(t));
+      assert.equal(isoTime(t + 1), referenceIsoTime(t + 1), String(t + 1));
+    }
+    assert.equal(isoTime(1.5), referenceIsoTime(1.5));
+    assert.throws(() => isoTime(Number.NaN), RangeError);
+    assert.throws(() => isoTime(8.64e15 + 1), RangeError);
   });
 
   it('md5Hex and messageJson give the bytes of createHash and JSON.stringify', () => {
