@@ -13,6 +13,19 @@ import { createLogger } from '../../src/core/logger.js';
 import { InvalidArgumentError, SqliteStore } from '../../src/store/index.js';
 import { tempDir, waitFor } from '../support/env.js';
 
+/** A debug logger whose JSON lines the test reads. */
+function capture(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n'))
+        if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines };
+}
+
 describe('sqlite store: checkpoints off the main thread', () => {
   const cleanups: Array<() => Promise<void>> = [];
   after(async () => {
@@ -22,19 +35,8 @@ describe('sqlite store: checkpoints off the main thread', () => {
   it('copies committed pages into the database file while the store is open', async () => {
     const dir = await tempDir('blox-ckpt-');
     cleanups.push(dir.cleanup);
-    const lines: Array<Record<string, unknown>> = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString().split('\n'))
-          if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
-    const store = new SqliteStore({
-      dataDir: dir.path,
-      compaction: { intervalMs: 0 },
-      logger: createLogger({ level: 'debug', destination }),
-    });
+    const { logger, lines } = capture();
+    const store = new SqliteStore({ dataDir: dir.path, compaction: { intervalMs: 0 }, logger });
     const dbFile = join(dir.path, 'blox.db');
     try {
       const before = statSync(dbFile).size;
@@ -64,6 +66,34 @@ describe('sqlite store: checkpoints off the main thread', () => {
     assert.ok(stats && stats.checkpoints > 0 && stats.pages > 500, JSON.stringify(closed));
     // The last connection out checkpoints the rest and removes the WAL.
     assert.throws(() => statSync(`${dbFile}-wal`), /ENOENT/);
+  });
+
+  it('leaves a short WAL alone while writes go on, and copies it back once they stop', async () => {
+    const dir = await tempDir('blox-ckpt-');
+    cleanups.push(dir.cleanup);
+    const { logger, lines } = capture();
+    const store = new SqliteStore({ dataDir: dir.path, compaction: { intervalMs: 0 }, logger });
+    const dbFile = join(dir.path, 'blox.db');
+    try {
+      const before = statSync(dbFile).size;
+      for (let i = 0; i < 10; i++) await store.put(`small/${i}`, 'v'.repeat(1000));
+      const lastWrite = Date.now();
+      // About 30 WAL pages, far below the worker's 1,000: copied back only after ~1 s without commits.
+      await waitFor('the idle checkpoint', () => statSync(dbFile).size > before, { timeoutMs: 5_000 });
+      // A lower bound only (a slow machine makes it longer, never shorter): not on the next tick.
+      assert.ok(
+        Date.now() - lastWrite >= 800,
+        `checkpointed ${Date.now() - lastWrite} ms after the last write`,
+      );
+    } finally {
+      await store.close();
+    }
+    const stats = lines.find((l) => l.msg === 'sqlite store closed')?.checkpoints as
+      { checkpoints: number; pages: number } | undefined;
+    // One checkpoint: the worker reads the WAL's length right, neither always "too short" (none)
+    // nor always "unknown" (one every tick).
+    assert.equal(stats?.checkpoints, 1, JSON.stringify(stats));
+    assert.ok(stats.pages > 0 && stats.pages < 200, JSON.stringify(stats));
   });
 
   it('rejects a checkpoint interval that is not a whole number of milliseconds', async () => {

@@ -52,34 +52,39 @@ const stats = { checkpoints: 0, totalMs: 0, maxMs: 0, pages: 0, maxWalPages: 0 }
 const header = Buffer.alloc(100);
 const le = os.endianness() === 'LE';
 let shm = -1;
-let seen = -1;
+let lastHeader = '';
 let lastChange = Date.now();
 let backfilled = 0;
-// Frames in the WAL not yet copied back: mxFrame (offset 16 of the wal-index header) minus
-// nBackfill (offset 96), both native-endian u32s at the start of the -shm file (sqlite.org/walformat.html).
-// Read without a lock: a stale value only moves a checkpoint by one tick.
-function pendingFrames() {
+// The wal-index header at the start of the -shm file (sqlite.org/walformat.html): mxFrame (frames
+// in the WAL, offset 16) and iChange (bumped by every commit, offset 8); the checkpoint record
+// follows the header's two copies, with nBackfill (frames copied back, offset 96). All native-endian
+// u32s, read here without a lock: a stale value only moves a checkpoint by one tick. Reading them
+// instead of asking SQLite matters: a read transaction under a busy writer can spin in sleeps.
+function readHeader() {
   try {
     if (shm < 0) shm = fs.openSync(workerData.path + '-shm', 'r');
-    if (fs.readSync(shm, header, 0, 100, 0) < 100) return Infinity;
-    const mxFrame = le ? header.readUInt32LE(16) : header.readUInt32BE(16);
-    const nBackfill = le ? header.readUInt32LE(96) : header.readUInt32BE(96);
-    return Math.max(0, mxFrame - nBackfill);
+    return fs.readSync(shm, header, 0, 100, 0) === 100;
   } catch {
-    return Infinity;
+    return false;
   }
+}
+function u32(offset) {
+  return le ? header.readUInt32LE(offset) : header.readUInt32BE(offset);
 }
 function tick() {
   try {
-    const version = db.pragma('data_version', { simple: true });
     const now = Date.now();
-    if (version !== seen) {
-      seen = version;
-      lastChange = now;
+    let pending = Infinity;
+    if (readHeader()) {
+      const mark = u32(8) + ':' + u32(16);
+      if (mark !== lastHeader) {
+        lastHeader = mark;
+        lastChange = now;
+      }
+      pending = Math.max(0, u32(16) - u32(96));
     }
     // Small WALs wait for minPages (a checkpoint costs two fsyncs, which slow the writer's next
     // commits) unless the writer has gone quiet.
-    const pending = pendingFrames();
     if (pending === 0) return;
     if (pending < workerData.minPages && now - lastChange < workerData.idleMs) return;
     const t0 = performance.now();
@@ -89,9 +94,11 @@ function tick() {
     stats.totalMs += ms;
     if (ms > stats.maxMs) stats.maxMs = ms;
     if (r.log > stats.maxWalPages) stats.maxWalPages = r.log;
-    // The WAL restarts from frame 0 once wholly copied: count from there.
-    stats.pages += r.checkpointed >= backfilled ? r.checkpointed - backfilled : r.checkpointed;
-    backfilled = r.checkpointed;
+    // -1: nothing to report (no WAL open yet). The WAL restarts from frame 0 once wholly copied.
+    if (r.checkpointed >= 0) {
+      stats.pages += r.checkpointed >= backfilled ? r.checkpointed - backfilled : r.checkpointed;
+      backfilled = r.checkpointed;
+    }
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) });
   }
