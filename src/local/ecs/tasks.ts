@@ -9,7 +9,6 @@ import {
   type PlacementConstraint,
   type PlacementStrategy,
 } from './placement.js';
-import { taskShape } from './shapes.js';
 import { taskApiJson } from './task-json.js';
 import { resolveTaskDefinition } from './task-definitions.js';
 import type { InstanceRecord, TaskDefinitionRecord, TaskRecord } from './types.js';
@@ -133,7 +132,7 @@ function strategiesOf(input: Input): PlacementStrategy[] {
   });
 }
 
-export function runTask(ctx: EcsContext, raw: unknown): unknown {
+export function runTask(ctx: EcsContext, raw: unknown): JsonText {
   const input = asInput(raw);
   const cluster = ctx.cluster(input);
   const td = resolveTaskDefinition(ctx, reqString(input, 'taskDefinition', 'taskDefinition'), {
@@ -170,10 +169,26 @@ export function runTask(ctx: EcsContext, raw: unknown): unknown {
     random: () => ctx.random.next(),
   });
   const tasks = result.placements.map((i) => placeTask(ctx, instances[i]!, td, req, { ...options, group }));
-  return { tasks: tasks.map((t) => taskShape(t, 'api')), failures: result.failures };
+  return tasksAnswer(ctx, tasks, result.failures);
 }
 
-export function startTask(ctx: EcsContext, raw: unknown): unknown {
+/**
+ * `{"tasks":[…],"failures":[…]}` from each task's API JSON (byte for byte JSON.stringify of
+ * taskShape 'api', a test holds them together). The JSON goes into the DescribeTasks cache at
+ * the task's current version, so the background writer finds a new task's JSON already made
+ * instead of serialising it a second time.
+ */
+function tasksAnswer(ctx: EcsContext, tasks: TaskRecord[], failures: unknown[]): JsonText {
+  const parts: Buffer[] = [TASKS_OPEN];
+  for (let i = 0; i < tasks.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(ctx.taskApiJson(tasks[i]!));
+  }
+  parts.push(Buffer.from(`],"failures":${JSON.stringify(failures)}}`));
+  return new JsonText(Buffer.concat(parts));
+}
+
+export function startTask(ctx: EcsContext, raw: unknown): JsonText {
   const input = asInput(raw);
   const cluster = ctx.cluster(input);
   const td = resolveTaskDefinition(ctx, reqString(input, 'taskDefinition', 'taskDefinition'), {
@@ -221,10 +236,10 @@ export function startTask(ctx: EcsContext, raw: unknown): unknown {
     if (reason) failures.push({ arn: inst.arn, reason });
     else tasks.push(placeTask(ctx, inst, td, req, { ...options, group }));
   }
-  return { tasks: tasks.map((t) => taskShape(t, 'api')), failures };
+  return tasksAnswer(ctx, tasks, failures);
 }
 
-export function stopTask(ctx: EcsContext, raw: unknown): unknown {
+export function stopTask(ctx: EcsContext, raw: unknown): JsonText {
   const input = asInput(raw);
   const cluster = ctx.cluster(input);
   const ref = reqString(input, 'task', 'task');
@@ -237,7 +252,7 @@ export function stopTask(ctx: EcsContext, raw: unknown): unknown {
     reason: reason === undefined || reason === '' ? 'Task stopped by user' : reason,
     stopCode: 'UserInitiated',
   });
-  return { task: taskShape(task, 'api') };
+  return new JsonText(Buffer.concat([TASK_OPEN, ctx.taskApiJson(task), CLOSE]));
 }
 
 export function describeTasks(ctx: EcsContext, raw: unknown): JsonText {
@@ -268,7 +283,9 @@ export function describeTasks(ctx: EcsContext, raw: unknown): JsonText {
 }
 
 const TASKS_OPEN = Buffer.from('{"tasks":[');
+const TASK_OPEN = Buffer.from('{"task":');
 const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from('}');
 
 export function listTasks(ctx: EcsContext, raw: unknown): unknown {
   const input = asInput(raw);
