@@ -52,6 +52,15 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Node arguments for every bench child from BENCH_CHILD_ARGS (space-separated), for diagnosis:
+ * `BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the emulator and scenario
+ * children too (NODE_OPTIONS refuses --cpu-prof).
+ */
+function diagnosisArgs(): string[] {
+  return (process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
 export async function startChild(
   modulePath: string,
   init: unknown,
@@ -59,7 +68,7 @@ export async function startChild(
 ): Promise<ChildHandle> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--no-warnings', ...(options.nodeArgs ?? []), '--import', 'tsx', ENTRY, modulePath],
+    ['--no-warnings', ...diagnosisArgs(), ...(options.nodeArgs ?? []), '--import', 'tsx', ENTRY, modulePath],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: options.ownGroup ?? false,
