@@ -1,4 +1,5 @@
 import type { InstanceRecord, TaskDefinitionRecord, TaskRecord } from './types.js';
+import { containerJson, opt } from './task-json.js';
 
 /**
  * Builders of the shapes clients see, from one record: the API form (epoch-second numbers,
@@ -245,36 +246,9 @@ export function taskDefinitionShape(td: TaskDefinitionRecord): Record<string, un
 
 const J = JSON.stringify;
 
-/** `,"key":value` for a defined value; '' for undefined (as compact() drops it). */
-function opt(key: string, value: unknown): string {
-  return value === undefined ? '' : `,"${key}":${J(value)}`;
-}
-
 /** `,"key":"<ISO time>"` for a defined time; '' for undefined. */
 function optIso(key: string, ms: number | undefined): string {
   return ms === undefined ? '' : `,"${key}":"${isoTime(ms)}"`;
-}
-
-function containerEventJson(task: TaskRecord, c: TaskRecord['containers'][number], prefix: string): string {
-  return (
-    `{"containerArn":${J(`${prefix}:container/${task.cluster}/${task.id}/${c.id}`)}` +
-    opt('exitCode', c.exitCode) +
-    opt('lastStatus', c.lastStatus) +
-    opt('name', c.name) +
-    opt('image', c.image) +
-    opt('imageDigest', c.imageDigest) +
-    opt('runtimeId', c.runtimeId) +
-    opt('reason', c.reason) +
-    opt('taskArn', task.arn) +
-    (c.runtimeId === undefined
-      ? ''
-      : `,"networkBindings":${J(c.bindings.map((b) => ({ bindIP: '0.0.0.0', ...b })))}`) +
-    ',"networkInterfaces":[]' +
-    `,"cpu":${J(String(c.cpu))}` +
-    opt('memory', c.memory === undefined ? undefined : String(c.memory)) +
-    opt('memoryReservation', c.memoryReservation === undefined ? undefined : String(c.memoryReservation)) +
-    '}'
-  );
 }
 
 /** The `detail` of a task's state-change event as JSON text. */
@@ -282,7 +256,7 @@ export function taskEventJson(task: TaskRecord): string {
   const prefix = task.arn.slice(0, task.arn.indexOf(':task/'));
   let containers = '';
   for (let i = 0; i < task.containers.length; i++)
-    containers += (i === 0 ? '' : ',') + containerEventJson(task, task.containers[i]!, prefix);
+    containers += (i === 0 ? '' : ',') + containerJson(task, task.containers[i]!, prefix, 'event');
   return (
     '{"attachments":[],"attributes":' +
     (task.cpuArchitecture ? `[{"name":"ecs.cpu-architecture","value":${J(task.cpuArchitecture)}}]` : '[]') +

@@ -11,7 +11,7 @@ import type { TaskContainer, TaskRecord } from './types.js';
 const J = JSON.stringify;
 
 /** `"key":value` for a defined value, with the leading comma; '' for undefined (as compact() drops it). */
-function opt(key: string, value: unknown): string {
+export function opt(key: string, value: unknown): string {
   return value === undefined ? '' : `,"${key}":${J(value)}`;
 }
 
@@ -20,7 +20,16 @@ function optTime(key: string, ms: number | undefined): string {
   return ms === undefined ? '' : `,"${key}":${J(ms / 1000)}`;
 }
 
-function containerJson(task: TaskRecord, c: TaskContainer, prefix: string): string {
+/**
+ * One container as JSON text, in the API form (DescribeTasks and the task APIs) or the event form
+ * (task state-change events, which carry no healthStatus).
+ */
+export function containerJson(
+  task: TaskRecord,
+  c: TaskContainer,
+  prefix: string,
+  form: 'api' | 'event' = 'api',
+): string {
   return (
     `{"containerArn":${J(`${prefix}:container/${task.cluster}/${task.id}/${c.id}`)}` +
     opt('exitCode', c.exitCode) +
@@ -34,7 +43,7 @@ function containerJson(task: TaskRecord, c: TaskContainer, prefix: string): stri
     (c.runtimeId === undefined
       ? ''
       : `,"networkBindings":${J(c.bindings.map((b) => ({ bindIP: '0.0.0.0', ...b })))}`) +
-    ',"networkInterfaces":[],"healthStatus":"UNKNOWN"' +
+    (form === 'api' ? ',"networkInterfaces":[],"healthStatus":"UNKNOWN"' : ',"networkInterfaces":[]') +
     `,"cpu":${J(String(c.cpu))}` +
     opt('memory', c.memory === undefined ? undefined : String(c.memory)) +
     opt('memoryReservation', c.memoryReservation === undefined ? undefined : String(c.memoryReservation)) +
