@@ -6,25 +6,11 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { createLogger } from '../../src/core/logger.js';
 import { InvalidArgumentError, SqliteStore } from '../../src/store/index.js';
 import { tempDir, waitFor } from '../support/env.js';
-
-/** A debug logger whose JSON lines the test reads. */
-function capture(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n'))
-        if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
-}
+import { capturingLogger } from '../support/log.js';
 
 describe('sqlite store: checkpoints off the main thread', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -32,12 +18,17 @@ describe('sqlite store: checkpoints off the main thread', () => {
     for (const c of cleanups) await c();
   });
 
-  it('copies committed pages into the database file while the store is open', async () => {
+  /** A store in a fresh directory (removed after the suite) whose debug log the test reads. */
+  async function openLogged() {
     const dir = await tempDir('blox-ckpt-');
     cleanups.push(dir.cleanup);
-    const { logger, lines } = capture();
+    const { logger, lines } = capturingLogger();
     const store = new SqliteStore({ dataDir: dir.path, compaction: { intervalMs: 0 }, logger });
-    const dbFile = join(dir.path, 'blox.db');
+    return { store, lines, dbFile: join(dir.path, 'blox.db') };
+  }
+
+  it('copies committed pages into the database file while the store is open', async () => {
+    const { store, lines, dbFile } = await openLogged();
     try {
       const before = statSync(dbFile).size;
       // ~1,000 values of 2 KB, in kv and history: ~1,000+ WAL pages, a tenth of the autocheckpoint limit.
@@ -69,11 +60,7 @@ describe('sqlite store: checkpoints off the main thread', () => {
   });
 
   it('leaves a short WAL alone while writes go on, and copies it back once they stop', async () => {
-    const dir = await tempDir('blox-ckpt-');
-    cleanups.push(dir.cleanup);
-    const { logger, lines } = capture();
-    const store = new SqliteStore({ dataDir: dir.path, compaction: { intervalMs: 0 }, logger });
-    const dbFile = join(dir.path, 'blox.db');
+    const { store, lines, dbFile } = await openLogged();
     try {
       const before = statSync(dbFile).size;
       for (let i = 0; i < 10; i++) await store.put(`small/${i}`, 'v'.repeat(1000));

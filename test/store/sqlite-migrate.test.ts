@@ -7,13 +7,12 @@
  * two must answer every read alike.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { createLogger } from '../../src/core/logger.js';
 import type { KeyValue, Store, WatchEvent } from '../../src/store/index.js';
 import { CompactedError, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
 import { tempDir, waitFor } from '../support/env.js';
+import { capturingLogger } from '../support/log.js';
 
 /** Fixture: the pre-migration layout (layout 1), verbatim from the release that wrote it. */
 const OLD_SCHEMA = `
@@ -123,21 +122,6 @@ async function writeHistory(
   await ops.compact(COMPACTED);
   await w.put('a/4', 't2'); // 10
   await ops.delete('b/1'); // 11
-}
-
-function capturingLogger(): {
-  logger: ReturnType<typeof createLogger>;
-  lines: Array<Record<string, unknown>>;
-} {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n'))
-        if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
 }
 
 async function replayAll(store: Store, from: number, until: number): Promise<WatchEvent[]> {
