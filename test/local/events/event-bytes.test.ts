@@ -4,8 +4,7 @@ import { describe, it } from 'node:test';
 import type { EcsContext } from '../../../src/local/ecs/context.js';
 import { EcsEmulator } from '../../../src/local/ecs/index.js';
 import { instanceEventJson, instanceShape, isoTime, taskShape } from '../../../src/local/ecs/shapes.js';
-import type { InstanceRecord } from '../../../src/local/ecs/types.js';
-import type { EcsChange } from '../../../src/local/ecs/types.js';
+import type { EcsChange, InstanceRecord, TaskRecord } from '../../../src/local/ecs/types.js';
 import {
   buildEnvelope,
   createPrng,
@@ -132,31 +131,23 @@ describe('event bytes', () => {
     const details: { change: EcsChange; detail: string }[] = [];
     ecs.onChange((c) => {
       const d = JSON.parse((c as unknown as { json: string }).json) as Record<string, unknown>;
-      if (c.kind === 'task') {
-        const task = state.tasks.get(d.taskArn as string)!;
-        const shape = taskShape(task, 'event');
-        expected.push(
-          JSON.stringify(
-            buildEnvelope(
-              { kind: 'task', detail: shape, time: referenceIsoTime(task.updatedAt) },
-              { id: 'ID', account: ecs.account, region: ecs.region },
-            ),
+      const record =
+        c.kind === 'task'
+          ? state.tasks.get(d.taskArn as string)!
+          : state.instances.get(d.containerInstanceArn as string)!;
+      const shape =
+        c.kind === 'task'
+          ? taskShape(record as TaskRecord, 'event')
+          : instanceShape(record as InstanceRecord, 'event');
+      expected.push(
+        JSON.stringify(
+          buildEnvelope(
+            { kind: c.kind, detail: shape, time: referenceIsoTime(record.updatedAt) },
+            { id: 'ID', account: ecs.account, region: ecs.region },
           ),
-        );
-        details.push({ change: c, detail: JSON.stringify(shape) });
-      } else {
-        const inst = state.instances.get(d.containerInstanceArn as string)!;
-        const shape = instanceShape(inst, 'event');
-        expected.push(
-          JSON.stringify(
-            buildEnvelope(
-              { kind: 'container-instance', detail: shape, time: referenceIsoTime(inst.updatedAt) },
-              { id: 'ID', account: ecs.account, region: ecs.region },
-            ),
-          ),
-        );
-        details.push({ change: c, detail: JSON.stringify(shape) });
-      }
+        ),
+      );
+      details.push({ change: c, detail: JSON.stringify(shape) });
     });
     const emitter = new EcsEventEmitter({ sqs, account: ecs.account, region: ecs.region, seed: 7 });
     emitter.attach(ecs);
