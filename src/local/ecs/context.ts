@@ -1,8 +1,9 @@
 import { buildClusterArn, clusterName, type ArnScope } from '../../core/arn.js';
 import { AwsError } from '../http/aws-error.js';
 import type { Random } from './ids.js';
-import { instanceEventJson, isoTime, taskEventJson } from './shapes.js';
-import { taskApiJson } from './task-json.js';
+import { isoTime } from './iso-time.js';
+import { instanceEventJson } from './shapes.js';
+import { taskApiJson, taskEventJson } from './task-json.js';
 import type { EcsState } from './state.js';
 import type { TimerQueue } from './timers.js';
 import type { ClusterRecord, EcsChange, EcsChangeListener, InstanceRecord, TaskRecord } from './types.js';

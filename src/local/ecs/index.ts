@@ -11,4 +11,5 @@ export {
 export { DEFAULT_RATES, OPERATION_CATEGORY, type BucketRate, type ThrottleCategory } from './throttle.js';
 export { INSTANCE_TYPES, type InstanceTypeSpec } from './instance-types.js';
 export { SNAPSHOT_FORMAT, SnapshotError, type EcsSnapshot } from './snapshot.js';
-export { isoTime, epochSeconds } from './shapes.js';
+export { epochSeconds } from './shapes.js';
+export { isoTime } from './iso-time.js';

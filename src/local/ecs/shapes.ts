@@ -1,5 +1,6 @@
 import type { InstanceRecord, TaskDefinitionRecord, TaskRecord } from './types.js';
-import { containerJson, opt } from './task-json.js';
+import { isoTime } from './iso-time.js';
+import { opt, optIso } from './task-json.js';
 
 /**
  * Builders of the shapes clients see, from one record: the API form (epoch-second numbers,
@@ -8,36 +9,6 @@ import { containerJson, opt } from './task-json.js';
  */
 
 export type ShapeMode = 'api' | 'event';
-
-/** ISO-8601 UTC with 0–3 fraction digits, trailing zeros dropped (as ECS events carry them). */
-export function isoTime(ms: number): string {
-  const fraction = ((ms % 1000) + 1000) % 1000;
-  const second = ms - fraction;
-  // Date formatting is the dear part (~1 µs), and an event writes 3–6 times mostly of the same
-  // second: the whole-second text is kept for the last second seen, the fraction is appended
-  if (second !== lastSecond || !Number.isInteger(ms)) {
-    const iso = new Date(ms).toISOString(); // throws for invalid times, as it always did
-    if (!Number.isInteger(ms)) return trimFraction(iso);
-    lastSecond = second;
-    lastSecondText = iso.slice(0, -5);
-  }
-  return fraction === 0 ? lastSecondText + 'Z' : lastSecondText + FRACTIONS[fraction]!;
-}
-
-let lastSecond = NaN;
-let lastSecondText = '';
-
-/** `.fffZ` with trailing zeros dropped, for each millisecond 1–999. */
-const FRACTIONS = Array.from({ length: 1000 }, (_, f) => trimFraction(`.${String(f).padStart(3, '0')}Z`));
-
-/** Drops trailing zeros of `.fffZ` at the end of an ISO text, and the point when none are left. */
-function trimFraction(iso: string): string {
-  const n = iso.length;
-  if (iso.charCodeAt(n - 2) !== 48) return iso;
-  if (iso.charCodeAt(n - 3) !== 48) return iso.slice(0, n - 2) + 'Z';
-  if (iso.charCodeAt(n - 4) !== 48) return iso.slice(0, n - 3) + 'Z';
-  return iso.slice(0, n - 5) + 'Z';
-}
 
 /** Epoch seconds as a JSON number with up to 3 decimals (awsJson1_1 timestamps). */
 export function epochSeconds(ms: number): number {
@@ -237,60 +208,15 @@ export function taskDefinitionShape(td: TaskDefinitionRecord): Record<string, un
 }
 
 /*
- * The event detail written straight to text: byte for byte `JSON.stringify(taskShape(task,
- * 'event'))` and `JSON.stringify(instanceShape(inst, 'event'))` (same keys, order and omissions —
- * a test holds them together), without building the shape objects first. Every state change
+ * A container instance's event detail written straight to text: byte for byte
+ * `JSON.stringify(instanceShape(inst, 'event'))` (same keys, order and omissions — a test holds
+ * them together), without building the shape objects first (the task's is taskEventJson in
+ * task-json.ts). Every state change
  * writes one, so this is the emulator's busiest serialisation. Every value still goes through
  * JSON.stringify, so escaping is exactly JSON's.
  */
 
 const J = JSON.stringify;
-
-/** `,"key":"<ISO time>"` for a defined time; '' for undefined. */
-function optIso(key: string, ms: number | undefined): string {
-  return ms === undefined ? '' : `,"${key}":"${isoTime(ms)}"`;
-}
-
-/** The `detail` of a task's state-change event as JSON text. */
-export function taskEventJson(task: TaskRecord): string {
-  const prefix = task.arn.slice(0, task.arn.indexOf(':task/'));
-  let containers = '';
-  for (let i = 0; i < task.containers.length; i++)
-    containers += (i === 0 ? '' : ',') + containerJson(task, task.containers[i]!, prefix, 'event');
-  return (
-    '{"attachments":[],"attributes":' +
-    (task.cpuArchitecture ? `[{"name":"ecs.cpu-architecture","value":${J(task.cpuArchitecture)}}]` : '[]') +
-    opt('availabilityZone', task.availabilityZone) +
-    opt('clusterArn', task.clusterArn) +
-    ',"connectivity":"CONNECTED"' +
-    optIso('connectivityAt', task.createdAt) +
-    opt('containerInstanceArn', task.instanceArn) +
-    `,"containers":[${containers}]` +
-    `,"cpu":${J(String(task.cpu))}` +
-    optIso('createdAt', task.createdAt) +
-    opt('desiredStatus', task.desiredStatus) +
-    ',"enableExecuteCommand":false' +
-    optIso('executionStoppedAt', task.executionStoppedAt) +
-    opt('group', task.group) +
-    opt('lastStatus', task.lastStatus) +
-    ',"launchType":"EC2"' +
-    `,"memory":${J(String(task.memory))}` +
-    opt('overrides', task.overrides) +
-    optIso('pullStartedAt', task.pullStartedAt) +
-    optIso('pullStoppedAt', task.pullStoppedAt) +
-    optIso('startedAt', task.startedAt) +
-    opt('startedBy', task.startedBy) +
-    opt('stopCode', task.stopCode) +
-    optIso('stoppedAt', task.stoppedAt) +
-    opt('stoppedReason', task.stoppedReason) +
-    optIso('stoppingAt', task.stoppingAt) +
-    opt('taskArn', task.arn) +
-    opt('taskDefinitionArn', task.taskDefinitionArn) +
-    optIso('updatedAt', task.updatedAt) +
-    opt('version', task.version) +
-    '}'
-  );
-}
 
 /** The event form of resources(): `[CPU, MEMORY, PORTS, PORTS_UDP]` as JSON text. */
 function resourcesEventJson(

@@ -1,10 +1,12 @@
+import { isoTime } from './iso-time.js';
 import type { TaskContainer, TaskRecord } from './types.js';
 
 /**
- * The API JSON of a task written straight to text: byte for byte what
- * `JSON.stringify(taskShape(task, 'api'))` gives (same keys, order and omissions — a test holds
- * the two together), without building the shape objects first. DescribeTasks answers 100 of
- * these per call, and building then stringifying the shapes was most of its cost and garbage.
+ * A task's JSON written straight to text, in the API form (byte for byte
+ * `JSON.stringify(taskShape(task, 'api'))`) and the event form (`taskShape(task, 'event')`): same
+ * keys, order and omissions — tests hold them together — without building the shape objects
+ * first. DescribeTasks answers 100 of these per call and every task change writes an event, and
+ * building then stringifying the shapes was most of their cost and garbage.
  * Every value still goes through JSON.stringify, so escaping is exactly JSON's.
  */
 
@@ -20,16 +22,16 @@ function optTime(key: string, ms: number | undefined): string {
   return ms === undefined ? '' : `,"${key}":${J(ms / 1000)}`;
 }
 
+/** `,"key":"<ISO time>"` for a defined time (the event form); '' for undefined. */
+export function optIso(key: string, ms: number | undefined): string {
+  return ms === undefined ? '' : `,"${key}":"${isoTime(ms)}"`;
+}
+
 /**
  * One container as JSON text, in the API form (DescribeTasks and the task APIs) or the event form
  * (task state-change events, which carry no healthStatus).
  */
-export function containerJson(
-  task: TaskRecord,
-  c: TaskContainer,
-  prefix: string,
-  form: 'api' | 'event' = 'api',
-): string {
+function containerJson(task: TaskRecord, c: TaskContainer, prefix: string, form: 'api' | 'event'): string {
   return (
     `{"containerArn":${J(`${prefix}:container/${task.cluster}/${task.id}/${c.id}`)}` +
     opt('exitCode', c.exitCode) +
@@ -56,50 +58,68 @@ export function containerJson(
  * `"tags":[]` in place of the task's tags (DescribeTasks without include=TAGS).
  */
 export function taskApiJson(task: TaskRecord, withTags = true): string {
+  return taskJson(task, 'api', withTags);
+}
+
+/** The `detail` of a task's state-change event as JSON text. */
+export function taskEventJson(task: TaskRecord): string {
+  return taskJson(task, 'event', false);
+}
+
+/**
+ * One writer for both forms, as taskShape(task, mode) has: the API form carries epoch-second times,
+ * healthStatus, overrides with inferenceAcceleratorOverrides and tags; the event form ISO times,
+ * the overrides as they are, and updatedAt.
+ */
+function taskJson(task: TaskRecord, form: 'api' | 'event', withTags: boolean): string {
+  const api = form === 'api';
+  const time = api ? optTime : optIso;
   const prefix = task.arn.slice(0, task.arn.indexOf(':task/'));
   let containers = '';
   for (let i = 0; i < task.containers.length; i++)
-    containers += (i === 0 ? '' : ',') + containerJson(task, task.containers[i]!, prefix);
-  const overrides = task.overrides;
-  let hasOverrides = false;
-  for (const key in overrides)
-    if (Object.hasOwn(overrides, key)) {
-      hasOverrides = true;
-      break;
-    }
+    containers += (i === 0 ? '' : ',') + containerJson(task, task.containers[i]!, prefix, form);
   return (
     '{"attachments":[],"attributes":' +
     (task.cpuArchitecture ? `[{"name":"ecs.cpu-architecture","value":${J(task.cpuArchitecture)}}]` : '[]') +
     opt('availabilityZone', task.availabilityZone) +
     opt('clusterArn', task.clusterArn) +
     ',"connectivity":"CONNECTED"' +
-    optTime('connectivityAt', task.createdAt) +
+    time('connectivityAt', task.createdAt) +
     opt('containerInstanceArn', task.instanceArn) +
     `,"containers":[${containers}]` +
     `,"cpu":${J(String(task.cpu))}` +
-    optTime('createdAt', task.createdAt) +
+    time('createdAt', task.createdAt) +
     opt('desiredStatus', task.desiredStatus) +
     ',"enableExecuteCommand":false' +
-    optTime('executionStoppedAt', task.executionStoppedAt) +
+    time('executionStoppedAt', task.executionStoppedAt) +
     opt('group', task.group) +
-    ',"healthStatus":"UNKNOWN"' +
+    (api ? ',"healthStatus":"UNKNOWN"' : '') +
     opt('lastStatus', task.lastStatus) +
     ',"launchType":"EC2"' +
     `,"memory":${J(String(task.memory))}` +
-    // the spread keeps an own inferenceAcceleratorOverrides key where the task has it
-    `,"overrides":${hasOverrides ? J({ ...overrides, inferenceAcceleratorOverrides: [] }) : '{"inferenceAcceleratorOverrides":[]}'}` +
-    optTime('pullStartedAt', task.pullStartedAt) +
-    optTime('pullStoppedAt', task.pullStoppedAt) +
-    optTime('startedAt', task.startedAt) +
+    (api ? apiOverrides(task.overrides) : opt('overrides', task.overrides)) +
+    time('pullStartedAt', task.pullStartedAt) +
+    time('pullStoppedAt', task.pullStoppedAt) +
+    time('startedAt', task.startedAt) +
     opt('startedBy', task.startedBy) +
     opt('stopCode', task.stopCode) +
-    optTime('stoppedAt', task.stoppedAt) +
+    time('stoppedAt', task.stoppedAt) +
     opt('stoppedReason', task.stoppedReason) +
-    optTime('stoppingAt', task.stoppingAt) +
-    `,"tags":${withTags ? J(task.tags) : '[]'}` +
+    time('stoppingAt', task.stoppingAt) +
+    (api ? `,"tags":${withTags ? J(task.tags) : '[]'}` : '') +
     opt('taskArn', task.arn) +
     opt('taskDefinitionArn', task.taskDefinitionArn) +
+    (api ? '' : optIso('updatedAt', task.updatedAt)) +
     opt('version', task.version) +
     '}'
   );
+}
+
+/** The API's overrides: the task's, with inferenceAcceleratorOverrides always present. */
+function apiOverrides(overrides: TaskRecord['overrides']): string {
+  for (const key in overrides)
+    // the spread keeps an own inferenceAcceleratorOverrides key where the task has it
+    if (Object.hasOwn(overrides, key))
+      return `,"overrides":${J({ ...overrides, inferenceAcceleratorOverrides: [] })}`;
+  return ',"overrides":{"inferenceAcceleratorOverrides":[]}';
 }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { EcsContext } from '../../../src/local/ecs/context.js';
 import { EcsEmulator } from '../../../src/local/ecs/index.js';
-import { instanceEventJson, instanceShape, isoTime, taskShape } from '../../../src/local/ecs/shapes.js';
+import { isoTime } from '../../../src/local/ecs/iso-time.js';
+import { instanceEventJson, instanceShape, taskShape } from '../../../src/local/ecs/shapes.js';
 import type { EcsChange, InstanceRecord, TaskRecord } from '../../../src/local/ecs/types.js';
 import {
   buildEnvelope,
