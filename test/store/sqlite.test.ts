@@ -111,6 +111,38 @@ describe('sqlite store specifics', () => {
     }
   });
 
+  it('a new file gets 16 KB pages; an existing file keeps the page size it was created with', async () => {
+    const path = await dir();
+    const old = new SqliteStore({ dataDir: path, pageSize: 4096 });
+    assert.equal(old.pageSize, 4096);
+    await old.put('k', 'v1');
+    await old.close();
+    // Reopened with the default: the 4 KB file stays 4 KB and reads and writes as before.
+    const reopened = new SqliteStore({ dataDir: path });
+    try {
+      assert.equal(reopened.pageSize, 4096);
+      assert.equal((await reopened.get('k'))?.value, 'v1');
+      await reopened.put('k', 'v2'.repeat(5000));
+      assert.equal((await reopened.get('k'))?.version, 2);
+    } finally {
+      await reopened.close();
+    }
+    const fresh = new SqliteStore({ dataDir: await dir() });
+    try {
+      assert.equal(fresh.pageSize, 16384);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('rejects a page size that is not a power of two from 512 to 65536', async () => {
+    for (const pageSize of [1000, 256, 131072, 0.5])
+      assert.throws(
+        () => new SqliteStore({ dataDir: '/nonexistent-never-created', pageSize }),
+        (err: Error) => err.message.includes('pageSize must be a power of two from 512 to 65536'),
+      );
+  });
+
   it('leases survive a restart and then expire (their keep-alive stops with the process)', async () => {
     const path = await dir();
     const s1 = new SqliteStore({ dataDir: path, leaseSweepMs: 50 });

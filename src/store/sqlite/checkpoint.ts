@@ -4,7 +4,7 @@
  * SQLite copies WAL frames back into the database file in a "checkpoint". Run by the committing
  * connection (wal_autocheckpoint), a checkpoint of a big WAL stalls that commit, and with it the
  * whole Node main thread, for ~100 ms. Here a worker thread owns a second connection and runs
- * `PRAGMA wal_checkpoint(PASSIVE)` once MIN_PAGES frames wait in the WAL, or any do and the writer
+ * `PRAGMA wal_checkpoint(PASSIVE)` once MIN_WAL_BYTES of frames wait in the WAL, or any do and the writer
  * has been quiet for IDLE_MS (looked at every `intervalMs`). A PASSIVE checkpoint never takes the
  * writer's lock, so commits go on meanwhile; the main connection's own autocheckpoint stays as the
  * safety net, and finds little left to copy when the worker keeps up. Not checkpointing every few
@@ -20,8 +20,8 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../core/logger.js';
 
-/** A WAL shorter than this (4 MB of 4 KB pages) is left for later… */
-const MIN_PAGES = 1000;
+/** A WAL shorter than this (4 MB) is left for later… */
+const MIN_WAL_BYTES = 4 * 1024 * 1024;
 /** …unless no commit came for this long. */
 const IDLE_MS = 1000;
 
@@ -115,11 +115,16 @@ parentPort.on('message', (m) => {
 `;
 
 /** Starts the checkpoint worker for the WAL database at `path`. */
-export function startCheckpointer(path: string, intervalMs: number, logger: Logger): Checkpointer {
+export function startCheckpointer(
+  path: string,
+  intervalMs: number,
+  logger: Logger,
+  pageSize: number,
+): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { path, driver, intervalMs, minPages: MIN_PAGES, idleMs: IDLE_MS },
+    workerData: { path, driver, intervalMs, minPages: Math.ceil(MIN_WAL_BYTES / pageSize), idleMs: IDLE_MS },
   });
   // Never what keeps the process alive; the store stops it on close.
   worker.unref();

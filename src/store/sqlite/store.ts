@@ -82,9 +82,19 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number;
   /** How often expired leases are swept (default 250 ms). */
   leaseSweepMs?: number;
+  /**
+   * Page size (bytes) of a new database file (default 16384); an existing file keeps the one it was
+   * created with. ECS values are 2–5 KB, a row each, so with 4 KB pages nearly every put dirtied
+   * pages of its own in the WAL; 16 KB pages share them between neighbouring rows, which measured
+   * ~25–30% less CPU per ingested event (commit and checkpoint), see docs/store.md.
+   */
+  pageSize?: number;
   logger?: Logger;
 }
 
+const DEFAULT_PAGE_SIZE = 16384;
+/** WAL size past which a commit checkpoints by itself (the checkpoint worker's safety net). */
+const AUTOCHECKPOINT_BYTES = 40 * 1024 * 1024;
 const PUT = 0;
 const DEL = 1;
 /** Watch replay reads history in chunks of about this many rows. */
@@ -207,6 +217,8 @@ export class SqliteStore implements Store {
   readonly watchers = new Set<SqliteWatch>();
 
   private readonly db: Database.Database;
+  /** The database file's page size (bytes): `pageSize` for a new file, its own for an existing one. */
+  readonly pageSize: number;
   /** The data directory's ownership lock (lock.ts), held until close. */
   private readonly lock: Database.Database;
   private readonly checkpointer: Checkpointer;
@@ -235,6 +247,17 @@ export class SqliteStore implements Store {
         `checkpointIntervalMs must be a whole number of milliseconds ≥ 1, got ${String(options.checkpointIntervalMs)}`,
       );
     }
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (
+      !Number.isInteger(pageSize) ||
+      pageSize < 512 ||
+      pageSize > 65536 ||
+      (pageSize & (pageSize - 1)) !== 0
+    ) {
+      throw new InvalidArgumentError(
+        `pageSize must be a power of two from 512 to 65536 bytes, got ${String(options.pageSize)}`,
+      );
+    }
     mkdirSync(options.dataDir, { recursive: true });
     this.path = join(options.dataDir, options.fileName ?? 'blox.db');
     // Ownership first: nothing touches the database file of a data directory someone else owns.
@@ -243,6 +266,8 @@ export class SqliteStore implements Store {
     try {
       // A short busy timeout: only the checkpoint worker shares the file, and it never writes.
       db = new Database(this.path, { timeout: 1000 });
+      // Only a new (empty) file takes it, and only before WAL mode is on; an existing file keeps its own.
+      db.pragma(`page_size = ${pageSize}`);
       db.pragma('journal_mode = WAL');
     } catch (err) {
       this.lock.close();
@@ -252,9 +277,10 @@ export class SqliteStore implements Store {
     }
     this.db = db;
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
     // The checkpoint worker copies the WAL back; a commit checkpoints itself only past this
-    // safety limit (the worker failed or fell behind), and then finds little left to copy.
-    db.pragma('wal_autocheckpoint = 10000');
+    // safety limit (~40 MB of WAL: the worker failed or fell behind), and then finds little left to copy.
+    db.pragma(`wal_autocheckpoint = ${Math.ceil(AUTOCHECKPOINT_BYTES / this.pageSize)}`);
     // A 64 MiB page cache: cheaper commits on the ingest path.
     db.pragma('cache_size = -65536');
     try {
@@ -264,7 +290,7 @@ export class SqliteStore implements Store {
       this.lock.close();
       throw err;
     }
-    this.checkpointer = startCheckpointer(this.path, checkpointIntervalMs, this.logger);
+    this.checkpointer = startCheckpointer(this.path, checkpointIntervalMs, this.logger, this.pageSize);
     const maxId = (db.prepare('SELECT MAX(id) AS id FROM history').get() as { id: number | null }).id;
     this.rev = Math.max(1, maxId === null ? 1 : revisionOfId(maxId));
     const c = db.prepare("SELECT value FROM meta WHERE name = 'compacted'").get() as
