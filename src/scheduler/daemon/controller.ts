@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Store, Watcher } from '../../store/types.js';
-import type { EcsActuator } from '../framework/actuator.js';
+import { START_TASK_BATCH, type EcsActuator } from '../framework/actuator.js';
 import { Controller } from '../framework/controller.js';
 import type { ClusterInformer } from '../framework/informer.js';
 import type { IntentLog, LaunchIntent } from '../framework/intents.js';
@@ -15,6 +15,7 @@ import { environmentGroup, type Deployment, type EnvironmentRecord, type Revisio
 import {
   isRevisionFailure,
   planPrepared,
+  type Action,
   type LaunchInFlight,
   type Plan,
   type PlannerEnvironment,
@@ -53,6 +54,17 @@ export interface DaemonControllerOptions {
 const TOMB = 'tombstone:';
 
 /**
+ * A launch intent as the leader tracks it: the intent, its time as a number (the planner and the
+ * TTL check read it on every pass, for every instance of a join), and whether this leader's
+ * StartTask call for it is still under way (such an intent is never verified with ECS and dropped:
+ * ECS may not have answered yet).
+ */
+interface TrackedLaunch extends LaunchInFlight {
+  intent: LaunchIntent;
+  calling: boolean;
+}
+
+/**
  * The daemon scheduler's leader loop for one term: a level-triggered controller keyed by
  * environment name. Each pass reads the environment and its deployments from the store and the
  * cluster from the informer, plans (pure), advances the deployment state machine, and executes
@@ -63,8 +75,17 @@ export class DaemonController {
   private controller: Controller<string> | undefined;
   private watcher: Watcher | undefined;
   private term: LeaderTerm | undefined;
-  /** env name → instance ARN → intent. */
-  private readonly launches = new Map<string, Map<string, LaunchIntent>>();
+  /** env name → instance ARN → intent (passed to the planner as its launches in flight). */
+  private readonly launches = new Map<string, Map<string, TrackedLaunch>>();
+  /**
+   * Executions of plans still under way (their ECS calls), and how many per environment. A pass
+   * does not wait for its calls: the next pass plans the instances that joined meanwhile while
+   * the earlier calls are in flight (their instances count as launching).
+   */
+  private readonly executions = new Set<Promise<void>>();
+  private readonly executing = new Map<string, number>();
+  /** Environments whose last pass held back a partial StartTask batch (see `launchable`). */
+  private readonly heldBack = new Set<string>();
   /** task ARN → when StopTask was sent. */
   private readonly stopping = new Map<string, number>();
   private readonly envCluster = new Map<string, string>();
@@ -156,6 +177,8 @@ export class DaemonController {
       await previous;
       await w?.close();
       await c?.stop();
+      // Calls a pass sent off are part of this term: they land before the next term starts.
+      while (this.executions.size > 0) await Promise.allSettled([...this.executions]);
     })();
     return this.stopped;
   }
@@ -164,10 +187,10 @@ export class DaemonController {
     return this.term?.fence;
   }
 
-  private remember(intent: LaunchIntent): void {
+  private remember(intent: LaunchIntent, calling = false): void {
     let m = this.launches.get(intent.scope);
     if (!m) this.launches.set(intent.scope, (m = new Map()));
-    m.set(intent.instance, intent);
+    m.set(intent.instance, { intent, at: Date.parse(intent.at), calling });
   }
 
   /**
@@ -181,10 +204,13 @@ export class DaemonController {
     const byQuery = new Map<string, LaunchIntent[]>();
     for (const [s, m] of this.launches) {
       if (scope !== undefined && s !== scope) continue;
-      for (const intent of m.values()) {
-        if (!all && now - Date.parse(intent.at) < ttl) continue;
+      for (const tracked of m.values()) {
+        if (tracked.calling || (!all && now - tracked.at < ttl)) continue;
+        const intent = tracked.intent;
         const k = `${intent.cluster}\n${intent.startedBy}`;
-        byQuery.set(k, [...(byQuery.get(k) ?? []), intent]);
+        const list = byQuery.get(k);
+        if (list) list.push(intent);
+        else byQuery.set(k, [intent]);
       }
     }
     for (const [k, intents] of byQuery) {
@@ -204,6 +230,8 @@ export class DaemonController {
       for (const intent of intents) {
         if (onInstance.has(id(intent.instance))) {
           // ECS has it: wait for cluster state to show it (settleIntents then forgets it).
+          const tracked = this.launches.get(intent.scope)?.get(intent.instance);
+          if (tracked?.intent === intent) tracked.at = Date.now();
           intent.at = new Date().toISOString();
           intent.state = 'started';
         } else drop.push(intent);
@@ -215,8 +243,11 @@ export class DaemonController {
   private async forget(intents: readonly LaunchIntent[]): Promise<void> {
     const byScope = new Map<string, string[]>();
     for (const i of intents) {
-      this.launches.get(i.scope)?.delete(i.instance);
-      byScope.set(i.scope, [...(byScope.get(i.scope) ?? []), i.instance]);
+      const m = this.launches.get(i.scope);
+      if (m?.get(i.instance)?.intent === i) m.delete(i.instance);
+      const list = byScope.get(i.scope);
+      if (list) list.push(i.instance);
+      else byScope.set(i.scope, [i.instance]);
     }
     for (const [scope, instances] of byScope) await this.options.intents.remove(scope, instances, this.fence);
   }
@@ -265,12 +296,6 @@ export class DaemonController {
 
     const planStart = performance.now();
     const view = this.viewOf(env.clusterArn);
-    const launches = new Map<string, LaunchInFlight>();
-    for (const [instance, intent] of this.launches.get(env.name) ?? [])
-      launches.set(instance, {
-        at: Date.parse(intent.at),
-        ...(intent.taskArn ? { taskArn: intent.taskArn } : {}),
-      });
     const plannerEnv: PlannerEnvironment = {
       name: env.name,
       group: environmentGroup(env),
@@ -285,7 +310,7 @@ export class DaemonController {
     };
     const plan = planPrepared(plannerEnv, view, {
       now: Date.now(),
-      launches,
+      ...(this.launches.has(env.name) ? { launches: this.launches.get(env.name)! } : {}),
       stopping: new Set(this.stopping.keys()),
       failures: failureRecords(deployment),
       holds: this.holds,
@@ -299,48 +324,41 @@ export class DaemonController {
     if (outcome === 'changed') return { requeueAfterMs: 0 };
 
     if (plan.actions.length > 0) {
+      const actions = this.launchable(env.name, plan.actions);
       this.logger.debug(
-        { env: env.name, actions: plan.actions.length, counts: plan.counts },
+        {
+          env: env.name,
+          actions: actions.length,
+          heldBack: plan.actions.length - actions.length,
+          counts: plan.counts,
+        },
         'executing plan',
       );
-      for (const a of plan.actions) if (a.type === 'stop') this.stopping.set(a.task, Date.now());
-      for (const a of plan.actions)
-        if (a.type === 'start')
-          this.remember({
-            scope: env.name,
-            instance: a.instance,
-            cluster: env.clusterArn,
-            taskDefinition: a.taskDefinition,
-            startedBy: a.deploymentId,
-            at: new Date().toISOString(),
-            state: 'calling',
-            by: 'leader',
-          });
-      const result = await execute(
-        plan.actions,
-        { cluster: env.clusterArn, group: plannerEnv.group, scope: env.name, environment: env.name },
-        {
-          actuator: this.options.actuator,
-          intents: this.options.intents,
-          ...(this.fence ? { fence: this.fence } : {}),
-        },
-      );
-      for (const s of result.started) {
-        const intent = this.launches.get(env.name)?.get(s.instance);
-        if (intent) Object.assign(intent, { state: 'started', taskArn: s.taskArn });
+      const now = Date.now();
+      const at = new Date(now).toISOString();
+      const starts: TrackedLaunch[] = [];
+      for (const a of actions) {
+        if (a.type === 'stop') this.stopping.set(a.task, now);
+        else {
+          // Remembered before the call and until ECS answered: the passes that run meanwhile
+          // count the instance as launching, so it is never planned (or verified away) twice.
+          this.remember(
+            {
+              scope: env.name,
+              instance: a.instance,
+              cluster: env.clusterArn,
+              taskDefinition: a.taskDefinition,
+              startedBy: a.deploymentId,
+              at,
+              state: 'calling',
+              by: 'leader',
+            },
+            true,
+          );
+          starts.push(this.launches.get(env.name)!.get(a.instance)!);
+        }
       }
-      for (const f of result.failures) this.launches.get(env.name)?.delete(f.instance);
-      for (const f of result.stopFailures) this.stopping.delete(f.task);
-      if (result.failures.length > 0 && deployment) {
-        this.logger.info({ env: env.name, failures: result.failures.slice(0, 5) }, 'StartTask failures');
-        const now = Date.now();
-        for (const [instance, until] of this.holds) if (until < now) this.holds.delete(instance);
-        for (const f of result.failures)
-          if (!isRevisionFailure(f.reason))
-            this.holds.set(f.instance, now + (this.options.retryBaseMs ?? 1000) * 2);
-        const real = result.failures.filter((f) => isRevisionFailure(f.reason));
-        if (real.length > 0) await this.recordDeploymentFailures(env.name, deployment.id, real);
-      }
+      if (actions.length > 0) this.dispatch(env, plannerEnv.group, deployment, actions, starts);
     }
     const busy =
       plan.actions.length > 0 ||
@@ -349,6 +367,90 @@ export class DaemonController {
       plan.backingOff > 0 ||
       plan.counts.failed > 0;
     return busy ? { requeueAfterMs: this.options.activeRequeueMs ?? 1000 } : undefined;
+  }
+
+  /**
+   * The actions to carry out now. While earlier calls of the environment are in flight, starts go
+   * out in whole StartTask batches of 10 only: ECS's bucket allows 100 modify calls at once, so a
+   * partial batch per pass (a pass every few tens of ms while a fleet joins) would cost calls
+   * the join needs. The remainder is planned again when the calls in flight finish (or sooner,
+   * with the next change), and goes out whole once nothing else is in flight.
+   */
+  private launchable(name: string, actions: readonly Action[]): readonly Action[] {
+    this.heldBack.delete(name);
+    if (!this.executing.has(name)) return actions;
+    let starts = 0;
+    for (const a of actions) if (a.type === 'start') starts++;
+    const keep = starts - (starts % START_TASK_BATCH);
+    if (keep === starts) return actions;
+    this.heldBack.add(name);
+    let n = 0;
+    return actions.filter((a) => a.type !== 'start' || n++ < keep);
+  }
+
+  /**
+   * Carries out a pass's actions without holding up the pass: the work queue can run the next
+   * pass of this environment (new instances, other changes) while these calls are in flight.
+   * `stop()` waits for them, so a new term never checks intents whose calls are still going.
+   */
+  private dispatch(
+    env: EnvironmentRecord,
+    group: string,
+    deployment: Deployment | undefined,
+    actions: readonly Action[],
+    starts: readonly TrackedLaunch[],
+  ): void {
+    const name = env.name;
+    const fence = this.fence;
+    this.executing.set(name, (this.executing.get(name) ?? 0) + 1);
+    const run = (async () => {
+      let failed = false;
+      try {
+        const result = await execute(
+          actions,
+          { cluster: env.clusterArn, group, scope: name, environment: name },
+          { actuator: this.options.actuator, intents: this.options.intents, ...(fence ? { fence } : {}) },
+        );
+        const mine = new Map(starts.map((t) => [t.intent.instance, t]));
+        for (const s of result.started) {
+          const tracked = mine.get(s.instance);
+          if (tracked) Object.assign(tracked.intent, { state: 'started', taskArn: s.taskArn });
+        }
+        const launches = this.launches.get(name);
+        for (const f of result.failures) {
+          const tracked = mine.get(f.instance);
+          if (tracked && launches?.get(f.instance) === tracked) launches.delete(f.instance);
+        }
+        for (const f of result.stopFailures) this.stopping.delete(f.task);
+        if (result.failures.length > 0 && deployment) {
+          this.logger.info({ env: name, failures: result.failures.slice(0, 5) }, 'StartTask failures');
+          const now = Date.now();
+          for (const [instance, until] of this.holds) if (until < now) this.holds.delete(instance);
+          for (const f of result.failures)
+            if (!isRevisionFailure(f.reason))
+              this.holds.set(f.instance, now + (this.options.retryBaseMs ?? 1000) * 2);
+          const real = result.failures.filter((f) => isRevisionFailure(f.reason));
+          if (real.length > 0) await this.recordDeploymentFailures(name, deployment.id, real, fence);
+        }
+      } catch (err) {
+        // Intents of a call whose outcome is unknown stay: they are verified with ECS after the TTL.
+        failed = true;
+        this.logger.warn({ err, env: name }, 'executing a plan failed; looking again shortly');
+        this.options.onReconcileError?.(name, err);
+      } finally {
+        for (const t of starts) t.calling = false;
+        const left = (this.executing.get(name) ?? 1) - 1;
+        if (left > 0) this.executing.set(name, left);
+        else this.executing.delete(name);
+        // Look again: failures change the plan, and a held-back partial batch waits for this.
+        const queue = this.controller?.queue;
+        if (failed) queue?.addAfter(name, this.options.activeRequeueMs ?? 1000);
+        else if (this.heldBack.has(name) && left === 0) queue?.add(name);
+        else queue?.addAfter(name, this.options.eventDelayMs ?? 25);
+      }
+    })();
+    this.executions.add(run);
+    void run.finally(() => this.executions.delete(run));
   }
 
   /** Moves the deployment through its state machine from what the plan shows. */
@@ -449,6 +551,7 @@ export class DaemonController {
     name: string,
     id: string,
     failures: Array<{ instance: string; reason: string }>,
+    fence = this.fence,
   ): Promise<void> {
     const now = new Date().toISOString();
     await this.options.repo.update(
@@ -461,7 +564,7 @@ export class DaemonController {
         const health = d.state === 'in_progress' || d.state === 'pending' ? 'unhealthy' : e.health;
         return { env: { ...e, health }, deployments: [next], result: undefined };
       },
-      this.fence ? { fence: this.fence } : {},
+      fence ? { fence } : {},
     );
   }
 
@@ -471,14 +574,21 @@ export class DaemonController {
     const group = environmentGroup(env);
     const informer = this.options.informer;
     const visible: LaunchIntent[] = [];
-    const tasks = informer.tasks(env.clusterArn);
-    const liveOnInstance = new Set<string>();
-    for (const t of tasks)
-      if (t.group === group && t.instanceArn && t.lastStatus !== 'STOPPED') liveOnInstance.add(t.instanceArn);
-    for (const intent of m.values()) {
+    // Built on first need: while a fleet joins, most passes have no intent whose call answered yet.
+    let liveOnInstance: Set<string> | undefined;
+    for (const { intent } of m.values()) {
       if (intent.state !== 'started') continue;
-      const t = intent.taskArn ? informer.task(env.clusterArn, intent.taskArn) : undefined;
-      if (t || liveOnInstance.has(intent.instance)) visible.push(intent);
+      if (intent.taskArn && informer.task(env.clusterArn, intent.taskArn)) {
+        visible.push(intent);
+        continue;
+      }
+      if (!liveOnInstance) {
+        liveOnInstance = new Set<string>();
+        for (const t of informer.tasks(env.clusterArn))
+          if (t.group === group && t.instanceArn && t.lastStatus !== 'STOPPED')
+            liveOnInstance.add(t.instanceArn);
+      }
+      if (liveOnInstance.has(intent.instance)) visible.push(intent);
     }
     if (visible.length > 0) await this.forget(visible);
     await this.verifyIntents(false, env.name);
