@@ -1,3 +1,4 @@
+import { AttributeMap } from './attribute-map.js';
 import { buildContainerInstanceArn } from '../../core/arn.js';
 import {
   CqlSyntaxError,
@@ -79,7 +80,7 @@ export function addInstance(ctx: EcsContext, cluster: ClusterRecord, spec: Insta
     'ecs.subnet-id': `subnet-0${ctx.random.hex(16)}`,
   };
   // Order as the agent's registration shows it: capabilities, built-ins, then custom attributes.
-  const attributes = new Map<string, string | undefined>();
+  const attributes = new AttributeMap();
   for (const [name, value] of given)
     if (value === undefined && !BUILT_IN_ORDER.includes(name)) attributes.set(name, value);
   for (const name of BUILT_IN_ORDER) attributes.set(name, given.get(name) ?? builtIns[name]);

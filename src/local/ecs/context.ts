@@ -2,7 +2,7 @@ import { buildClusterArn, clusterName, type ArnScope } from '../../core/arn.js';
 import { AwsError } from '../http/aws-error.js';
 import type { Random } from './ids.js';
 import { isoTime } from './iso-time.js';
-import { instanceEventJson } from './shapes.js';
+import { instanceEventJson } from './instance-event-json.js';
 import { taskApiJson, taskEventJson } from './task-json.js';
 import type { EcsState } from './state.js';
 import type { TimerQueue } from './timers.js';

@@ -224,9 +224,13 @@ export class EcsEmulator {
     this.ctx.close();
   }
 
-  private async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
+  /** An ECS call: answered at once when it has the turn, else when its turn comes (turns.ts). */
+  private handle(request: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse> {
     const turn = this.turns.take();
-    if (turn) await turn;
+    return turn ? turn.then(() => this.answer(request)) : this.answer(request);
+  }
+
+  private answer(request: EmulatorRequest): EmulatorResponse {
     const operation = request.headers['x-amz-target']!.slice(ECS_TARGET_PREFIX.length);
     try {
       let input: unknown = {};

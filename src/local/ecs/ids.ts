@@ -39,9 +39,15 @@ export class Random {
   }
 
   hex(length: number): string {
+    // each draw gives 8 digits (its 32 bits, big-endian), written from a table of byte texts:
+    // the same digits toString(16).padStart(8, '0') wrote, without formatting a number per draw
     let out = '';
-    while (out.length < length) out += ((this.next() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
-    return out.slice(0, length);
+    while (out.length < length) {
+      const v = (this.next() * 0x100000000) >>> 0;
+      out +=
+        BYTE_HEX[v >>> 24]! + BYTE_HEX[(v >>> 16) & 255]! + BYTE_HEX[(v >>> 8) & 255]! + BYTE_HEX[v & 255]!;
+    }
+    return out.length === length ? out : out.slice(0, length);
   }
 
   /** A version-4-shaped UUID. */
@@ -56,6 +62,8 @@ export class Random {
     return `i-0${this.hex(16)}`;
   }
 }
+
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 const digests = new Map<string, string>();
 

@@ -1,5 +1,8 @@
 /** ISO-8601 UTC with 0–3 fraction digits, trailing zeros dropped (as ECS events carry them). */
 export function isoTime(ms: number): string {
+  // a new task's createdAt, connectivityAt and updatedAt, its event time and its instance's
+  // updatedAt are mostly one millisecond: the last text written is kept whole too
+  if (ms === lastMs) return lastText;
   const fraction = ((ms % 1000) + 1000) % 1000;
   const second = ms - fraction;
   // Date formatting is the dear part (~1 µs), and an event writes 3–6 times mostly of the same
@@ -10,8 +13,13 @@ export function isoTime(ms: number): string {
     lastSecond = second;
     lastSecondText = iso.slice(0, -5);
   }
-  return fraction === 0 ? lastSecondText + 'Z' : lastSecondText + FRACTIONS[fraction]!;
+  lastMs = ms;
+  lastText = fraction === 0 ? lastSecondText + 'Z' : lastSecondText + FRACTIONS[fraction]!;
+  return lastText;
 }
+
+let lastMs = NaN;
+let lastText = '';
 
 let lastSecond = NaN;
 let lastSecondText = '';

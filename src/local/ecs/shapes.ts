@@ -1,6 +1,5 @@
 import type { InstanceRecord, TaskDefinitionRecord, TaskRecord } from './types.js';
 import { isoTime } from './iso-time.js';
-import { opt, optIso } from './task-json.js';
 
 /**
  * Builders of the shapes clients see, from one record: the API form (epoch-second numbers,
@@ -124,7 +123,7 @@ function resources(
 }
 
 /** Remaining PORTS = the instance's reserved ports plus host ports in use by tasks. */
-function remainingPorts(reserved: readonly string[], used: readonly string[]): string[] {
+export function remainingPorts(reserved: readonly string[], used: readonly string[]): string[] {
   if (used.length === 0) return [...reserved];
   const out = [...reserved];
   for (const p of used) if (!out.includes(p)) out.push(p);
@@ -205,99 +204,4 @@ export function taskDefinitionShape(td: TaskDefinitionRecord): Record<string, un
     ['deregisteredAt', td.deregisteredAt === undefined ? undefined : epochSeconds(td.deregisteredAt)],
     ...Object.entries(td.extra),
   ]);
-}
-
-/*
- * A container instance's event detail written straight to text: byte for byte
- * `JSON.stringify(instanceShape(inst, 'event'))` (same keys, order and omissions — a test holds
- * them together), without building the shape objects first (the task's is taskEventJson in
- * task-json.ts). Every state change
- * writes one, so this is the emulator's busiest serialisation. Every value still goes through
- * JSON.stringify, so escaping is exactly JSON's.
- */
-
-const J = JSON.stringify;
-
-/** The event form of resources(): `[CPU, MEMORY, PORTS, PORTS_UDP]` as JSON text. */
-function resourcesEventJson(
-  cpu: number,
-  memory: number,
-  tcp: readonly string[],
-  udp: readonly string[],
-): string {
-  return (
-    `[{"name":"CPU","type":"INTEGER","integerValue":${J(cpu)}}` +
-    `,{"name":"MEMORY","type":"INTEGER","integerValue":${J(memory)}}` +
-    `,{"name":"PORTS","type":"STRINGSET","stringSetValue":${J(tcp)}}` +
-    `,{"name":"PORTS_UDP","type":"STRINGSET","stringSetValue":${J(udp)}}]`
-  );
-}
-
-/**
- * The last JSON written for each instance's attribute map, with the entries it was written
- * from: attributes rarely change, but every change of the instance writes them (~20 entries),
- * and comparing the entries is far cheaper than escaping and joining them again.
- */
-const attributesWritten = new WeakMap<
-  Map<string, string | undefined>,
-  { entries: (string | undefined)[]; json: string }
->();
-
-function attributesJson(attributes: Map<string, string | undefined>): string {
-  const last = attributesWritten.get(attributes);
-  if (last && sameEntries(attributes, last.entries)) return last.json;
-  const entries: (string | undefined)[] = [];
-  for (const [name, value] of attributes) entries.push(name, value);
-  const json = writeAttributes(attributes);
-  attributesWritten.set(attributes, { entries, json });
-  return json;
-}
-
-/** Whether the map holds exactly `entries` (name, value, name, value, …) in that order. */
-function sameEntries(attributes: Map<string, string | undefined>, entries: (string | undefined)[]): boolean {
-  if (attributes.size * 2 !== entries.length) return false;
-  let i = 0;
-  for (const [name, value] of attributes) {
-    if (entries[i] !== name || entries[i + 1] !== value) return false;
-    i += 2;
-  }
-  return true;
-}
-
-function writeAttributes(attributes: Map<string, string | undefined>): string {
-  let out = '';
-  for (const [name, value] of attributes)
-    out +=
-      (out === '' ? '{"name":' : ',{"name":') +
-      J(name) +
-      (value === undefined ? '}' : `,"value":${J(value)}}`);
-  return `[${out}]`;
-}
-
-/** The `detail` of a container instance's state-change event as JSON text. */
-export function instanceEventJson(inst: InstanceRecord): string {
-  const r = inst.registered;
-  return (
-    `{"agentConnected":${J(inst.agentConnected)}` +
-    ',"attachments":[]' +
-    `,"attributes":${attributesJson(inst.attributes)}` +
-    opt('clusterArn', inst.clusterArn) +
-    opt('containerInstanceArn', inst.arn) +
-    opt('ec2InstanceId', inst.ec2InstanceId) +
-    opt('pendingTasksCount', inst.pendingTasksCount) +
-    optIso('registeredAt', inst.registeredAt) +
-    `,"registeredResources":${resourcesEventJson(r.cpu, r.memory, r.tcp, r.udp)}` +
-    `,"remainingResources":${resourcesEventJson(
-      inst.remainingCpu,
-      inst.remainingMemory,
-      remainingPorts(r.tcp, inst.usedTcp),
-      remainingPorts(r.udp, inst.usedUdp),
-    )}` +
-    opt('runningTasksCount', inst.runningTasksCount) +
-    opt('status', inst.status) +
-    optIso('updatedAt', inst.updatedAt) +
-    opt('version', inst.version) +
-    `,"versionInfo":${J({ ...inst.versionInfo })}` +
-    '}'
-  );
 }

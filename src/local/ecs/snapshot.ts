@@ -1,3 +1,4 @@
+import { AttributeMap } from './attribute-map.js';
 import type { EcsContext } from './context.js';
 import { finishStop, startTask } from './lifecycle.js';
 import type { ClusterRecord, InstanceRecord, TaskDefinitionRecord, TaskRecord } from './types.js';
@@ -69,7 +70,7 @@ export function restoreSnapshot(ctx: EcsContext, snapshot: unknown): void {
   for (const plain of [...snap.containerInstances!].sort((a, b) => a.order - b.order)) {
     const inst: InstanceRecord = {
       ...plain,
-      attributes: new Map(plain.attributes.map(([k, v]) => [k, v ?? undefined])),
+      attributes: new AttributeMap(plain.attributes.map(([k, v]) => [k, v ?? undefined])),
       tasks: new Set(),
       groupCounts: new Map(),
     };

@@ -15,7 +15,13 @@ export class EcsState {
   readonly clusterInstances = new Map<string, OrderedIndex<InstanceRecord>>();
   readonly tasks = new Map<string, TaskRecord>();
   readonly tasksById = new Map<string, TaskRecord>();
-  private readonly taskIndexes = new Map<string, OrderedIndex<TaskRecord>>();
+  /**
+   * Task indexes by cluster and desired status: all tasks, and by family, container instance and
+   * startedBy. Nested maps keyed by the record's own strings (whose hashes V8 keeps), not one map
+   * of composed keys: composing and hashing 3–4 fresh ~100-character keys per task was a visible
+   * share of every placement.
+   */
+  private readonly taskIndexes = new Map<string, { RUNNING: TaskIndexes; STOPPED: TaskIndexes }>();
   /** Monotonic key for every index insertion; pages resume after a key. */
   private orderCounter = 0;
 
@@ -65,8 +71,7 @@ export class EcsState {
 
   /** Moves a task from its RUNNING indexes to its STOPPED ones (desiredStatus changed). */
   reindexStopped(task: TaskRecord): void {
-    for (const key of taskIndexKeys(task, 'RUNNING'))
-      this.taskIndexes.get(key)?.markRemoved(this.liveFor('RUNNING'));
+    this.unindexTask(task, 'RUNNING');
     this.indexTask(task, 'STOPPED');
   }
 
@@ -74,8 +79,7 @@ export class EcsState {
     if (this.tasksById.get(task.id) !== task) return;
     this.tasks.delete(task.arn);
     this.tasksById.delete(task.id);
-    for (const key of taskIndexKeys(task, task.desiredStatus))
-      this.taskIndexes.get(key)?.markRemoved(this.liveFor(task.desiredStatus));
+    this.unindexTask(task, task.desiredStatus);
   }
 
   findTask(cluster: string, ref: string): TaskRecord | undefined {
@@ -91,11 +95,12 @@ export class EcsState {
     status: 'RUNNING' | 'STOPPED',
     by?: { family?: string; startedBy?: string; instanceArn?: string },
   ): OrderedIndex<TaskRecord> | undefined {
-    let key = `c|${cluster}|${status}`;
-    if (by?.instanceArn !== undefined) key = `i|${cluster}|${status}|${by.instanceArn}`;
-    else if (by?.startedBy !== undefined) key = `s|${cluster}|${status}|${by.startedBy}`;
-    else if (by?.family !== undefined) key = `f|${cluster}|${status}|${by.family}`;
-    return this.taskIndexes.get(key);
+    const indexes = this.taskIndexes.get(cluster)?.[status];
+    if (!indexes) return undefined;
+    if (by?.instanceArn !== undefined) return indexes.byInstance.get(by.instanceArn);
+    if (by?.startedBy !== undefined) return indexes.byStartedBy.get(by.startedBy);
+    if (by?.family !== undefined) return indexes.byFamily.get(by.family);
+    return indexes.all;
   }
 
   liveFor(status: 'RUNNING' | 'STOPPED'): (task: TaskRecord) => boolean {
@@ -109,11 +114,24 @@ export class EcsState {
 
   private indexTask(task: TaskRecord, status: 'RUNNING' | 'STOPPED'): void {
     const order = this.nextOrder();
-    for (const key of taskIndexKeys(task, status)) {
-      let index = this.taskIndexes.get(key);
-      if (!index) this.taskIndexes.set(key, (index = new OrderedIndex()));
-      index.add(order, task);
-    }
+    let cluster = this.taskIndexes.get(task.cluster);
+    if (!cluster)
+      this.taskIndexes.set(task.cluster, (cluster = { RUNNING: taskIndexes(), STOPPED: taskIndexes() }));
+    const indexes = cluster[status];
+    indexes.all.add(order, task);
+    indexIn(indexes.byFamily, task.family).add(order, task);
+    indexIn(indexes.byInstance, task.instanceArn).add(order, task);
+    if (task.startedBy !== undefined) indexIn(indexes.byStartedBy, task.startedBy).add(order, task);
+  }
+
+  private unindexTask(task: TaskRecord, status: 'RUNNING' | 'STOPPED'): void {
+    const indexes = this.taskIndexes.get(task.cluster)?.[status];
+    if (!indexes) return;
+    const live = this.liveFor(status);
+    indexes.all.markRemoved(live);
+    indexes.byFamily.get(task.family)?.markRemoved(live);
+    indexes.byInstance.get(task.instanceArn)?.markRemoved(live);
+    if (task.startedBy !== undefined) indexes.byStartedBy.get(task.startedBy)?.markRemoved(live);
   }
 
   clear(): void {
@@ -128,12 +146,19 @@ export class EcsState {
   }
 }
 
-function taskIndexKeys(task: TaskRecord, status: string): string[] {
-  const keys = [
-    `c|${task.cluster}|${status}`,
-    `f|${task.cluster}|${status}|${task.family}`,
-    `i|${task.cluster}|${status}|${task.instanceArn}`,
-  ];
-  if (task.startedBy !== undefined) keys.push(`s|${task.cluster}|${status}|${task.startedBy}`);
-  return keys;
+interface TaskIndexes {
+  all: OrderedIndex<TaskRecord>;
+  byFamily: Map<string, OrderedIndex<TaskRecord>>;
+  byInstance: Map<string, OrderedIndex<TaskRecord>>;
+  byStartedBy: Map<string, OrderedIndex<TaskRecord>>;
+}
+
+function taskIndexes(): TaskIndexes {
+  return { all: new OrderedIndex(), byFamily: new Map(), byInstance: new Map(), byStartedBy: new Map() };
+}
+
+function indexIn(indexes: Map<string, OrderedIndex<TaskRecord>>, key: string): OrderedIndex<TaskRecord> {
+  let index = indexes.get(key);
+  if (!index) indexes.set(key, (index = new OrderedIndex()));
+  return index;
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { SqsEmulator } from '../sqs/index.js';
 import { MAX_MESSAGE_BYTES } from '../sqs/index.js';
-import { eventBody, eventMessage, type EcsChange, type EventMessage } from './envelope.js';
+import { envelopeWriter, eventBody, type EcsChange, type EventMessage } from './envelope.js';
 import type { EventFaults } from './faults.js';
 import { EventPipeline, type PipelineStats } from './pipeline.js';
 import { createPrng, prngUuid, type Prng } from './prng.js';
@@ -45,6 +45,7 @@ export class EcsEventEmitter {
   private currentSeed: number;
   private ids: Prng;
   private readonly pipeline: EventPipeline<EventMessage>;
+  private readonly writeMessage: (change: EcsChange, id: string) => EventMessage;
   private unsubscribe: (() => void) | undefined;
   private undeliverable = 0;
 
@@ -56,6 +57,7 @@ export class EcsEventEmitter {
     this.targetQueues = [...(options.queues ?? ['blox_queue'])];
     this.currentSeed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     this.ids = createPrng(this.currentSeed ^ 0x5bd1e995);
+    this.writeMessage = envelopeWriter(this.account, this.region);
     this.pipeline = new EventPipeline({
       seed: this.currentSeed,
       deliver: (message) => this.deliver(message),
@@ -75,12 +77,7 @@ export class EcsEventEmitter {
   /** Emits one change (the ECS feed calls this; tests may too). */
   publish(change: EcsChange): void {
     // written as text at once: the change's detail may be a live view of records that move on
-    const message = eventMessage(change, {
-      id: prngUuid(this.ids),
-      account: this.account,
-      region: this.region,
-    });
-    this.pipeline.push(message);
+    this.pipeline.push(this.writeMessage(change, prngUuid(this.ids)));
   }
 
   get queues(): string[] {

@@ -72,22 +72,41 @@ export function eventMessage(
   change: EcsChange,
   context: { id: string; account: string; region: string },
 ): EventMessage {
-  const task = change.kind === 'task';
-  const detail = change.json;
-  if (detail === undefined) {
-    const text = JSON.stringify(buildEnvelope(change, context));
-    return { id: context.id, rest: text.slice(`{"version":"0","id":${JSON.stringify(context.id)}`.length) };
-  }
-  const arn = change.arn;
-  const rest =
-    `,"detail-type":${task ? '"ECS Task State Change"' : '"ECS Container Instance State Change"'}` +
-    `,"source":"aws.ecs","account":${JSON.stringify(context.account)}` +
-    // a source that writes `json` writes canonical UTC times (YYYY-MM-DDTHH:MM:SS[.f]Z): whole
-    // seconds are their first 19 characters, which is what the Date round trip gives
-    `,"time":${JSON.stringify(change.time.slice(0, 19) + 'Z')}` +
-    `,"region":${JSON.stringify(context.region)}` +
-    `,"resources":${arn === undefined ? '[]' : `[${JSON.stringify(arn)}]`},"detail":${detail}}`;
-  return { id: context.id, rest };
+  return envelopeWriter(context.account, context.region)(change, context.id);
+}
+
+/**
+ * eventMessage for one account and region, with the envelope's constant text written once (the
+ * emitter writes every event through one of these).
+ */
+export function envelopeWriter(
+  account: string,
+  region: string,
+): (change: EcsChange, id: string) => EventMessage {
+  const J = JSON.stringify;
+  const source = `,"source":"aws.ecs","account":${J(account)},"time":`;
+  const taskHead = `,"detail-type":"ECS Task State Change"${source}`;
+  const instanceHead = `,"detail-type":"ECS Container Instance State Change"${source}`;
+  const regionText = `,"region":${J(region)},"resources":`;
+  return (change, id) => {
+    const detail = change.json;
+    if (detail === undefined) {
+      const text = J(buildEnvelope(change, { id, account, region }));
+      return { id, rest: text.slice(`{"version":"0","id":${J(id)}`.length) };
+    }
+    const arn = change.arn;
+    const rest =
+      (change.kind === 'task' ? taskHead : instanceHead) +
+      // a source that writes `json` writes canonical UTC times (YYYY-MM-DDTHH:MM:SS[.f]Z): whole
+      // seconds are their first 19 characters, which is what the Date round trip gives
+      J(change.time.slice(0, 19) + 'Z') +
+      regionText +
+      (arn === undefined ? '[]' : `[${J(arn)}]`) +
+      ',"detail":' +
+      detail +
+      '}';
+    return { id, rest };
+  };
 }
 
 function wholeSeconds(iso: string): string {

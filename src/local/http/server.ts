@@ -17,53 +17,42 @@ export interface EmulatorHttpServer {
  * JSON error shape, an oversized body a 413.
  */
 export function createEmulatorHttpServer(handlers: ServiceHandler[]): EmulatorHttpServer {
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer((req, res) => readBody(req, res, answer));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let response: EmulatorResponse;
+  /**
+   * Answers one request whose body has arrived (undefined: too large). Without a promise or an
+   * await unless a handler returns a promise (a long poll, an ECS call waiting for its turn):
+   * most answers are synchronous, and each promise hop is work in a busy emulator.
+   */
+  function answer(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): void {
+    if (body === undefined) return send(res, TOO_LARGE);
+    let response: EmulatorResponse | Promise<EmulatorResponse | undefined> | undefined;
+    let request: EmulatorRequest;
     try {
-      const body = await readBody(req);
-      if (body === undefined) {
-        response = {
-          status: 413,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            __type: 'RequestEntityTooLarge',
-            message: `request body exceeds ${MAX_REQUEST_BYTES} bytes`,
-          }),
-        };
-      } else {
-        const request = new HttpRequest(req, res, body);
-        response = (await dispatch(request)) ?? notFound(request);
-      }
+      request = new HttpRequest(req, res, body);
+      response = dispatch(request, 0);
     } catch (err) {
-      response = {
-        status: 500,
-        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' },
-        body: JSON.stringify({
-          __type: 'InternalFailure',
-          message: err instanceof Error ? err.message : String(err),
-        }),
-      };
+      return send(res, internalError(err));
     }
-    if (res.destroyed) return;
-    const payload = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
-    // a flat [name, value, …] list: no merged header object per answer
-    const headers: string[] = [];
-    for (const name in response.headers) headers.push(name, response.headers[name]!);
-    headers.push('content-length', String(payload.length), 'x-amzn-requestid', requestId());
-    res.writeHead(response.status, headers);
-    res.end(payload);
+    if (response instanceof Promise)
+      response.then(
+        (late) => send(res, late ?? notFound(request)),
+        (err: unknown) => send(res, internalError(err)),
+      );
+    else send(res, response ?? notFound(request));
   }
 
-  /** Handlers answer synchronously or with a promise; only a promise is awaited. */
-  async function dispatch(request: EmulatorRequest): Promise<EmulatorResponse | undefined> {
-    for (const handler of handlers) {
-      const answer = handler(request);
-      const response = answer instanceof Promise ? await answer : answer;
-      if (response) return response;
+  /** Handlers answer synchronously or with a promise; the first that answers wins. */
+  function dispatch(
+    request: EmulatorRequest,
+    from: number,
+  ): EmulatorResponse | Promise<EmulatorResponse | undefined> | undefined {
+    for (let i = from; i < handlers.length; i++) {
+      const answer = handlers[i]!(request);
+      if (answer instanceof Promise) return answer.then((response) => response ?? dispatch(request, i + 1));
+      if (answer) return answer;
     }
     return undefined;
   }
@@ -143,22 +132,63 @@ class HttpRequest implements EmulatorRequest {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    // most bodies arrive in one chunk: hand that over without copying it
-    req.on('end', () =>
-      resolve(tooLarge ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
-    );
-    req.on('error', reject);
+/** Collects a request's body, then calls `done` (with undefined for a body over the limit). */
+function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  done: (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) tooLarge = true;
+    else chunks.push(chunk);
   });
+  // most bodies arrive in one chunk: hand that over without copying it
+  req.on('end', () =>
+    done(req, res, tooLarge ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
+  );
+  // a request that fails while its body arrives gets the 500 every handler failure gets
+  req.on('error', (err) => send(res, internalError(err)));
+}
+
+function send(res: ServerResponse, response: EmulatorResponse): void {
+  if (res.destroyed || res.headersSent) return;
+  const payload = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
+  // a flat [name, value, …] list: no merged header object per answer
+  const headers: string[] = [];
+  for (const name in response.headers) headers.push(name, response.headers[name]!);
+  headers.push('content-length', String(payload.length), 'x-amzn-requestid', requestId());
+  try {
+    res.writeHead(response.status, headers);
+    res.end(payload);
+  } catch {
+    // a header a handler made that node refuses: the client gets a closed connection, the
+    // emulator goes on
+    res.destroy();
+  }
+}
+
+const TOO_LARGE: EmulatorResponse = {
+  status: 413,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    __type: 'RequestEntityTooLarge',
+    message: `request body exceeds ${MAX_REQUEST_BYTES} bytes`,
+  }),
+};
+
+function internalError(err: unknown): EmulatorResponse {
+  return {
+    status: 500,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' },
+    body: JSON.stringify({
+      __type: 'InternalFailure',
+      message: err instanceof Error ? err.message : String(err),
+    }),
+  };
 }
 
 function notFound(request: EmulatorRequest): EmulatorResponse {

@@ -3,7 +3,7 @@ import type { EmulatorRequest, EmulatorResponse } from '../http/types.js';
 import { sqsErrors } from './errors.js';
 import { operations, receiveMessages } from './operations.js';
 import { receiveJson } from './receive-json.js';
-import type { SqsEmulator } from './sqs-emulator.js';
+import type { SqsCallContext, SqsEmulator } from './sqs-emulator.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const NAMESPACE = 'com.amazonaws.sqs';
@@ -14,11 +14,11 @@ export function isSqsJsonRequest(request: EmulatorRequest): boolean {
 }
 
 /** AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`), as the JS SDK v3 and boto3 speak it. */
-export async function handleSqsJson(
+export function handleSqsJson(
   sqs: SqsEmulator,
   request: EmulatorRequest,
   signal: (() => AbortSignal | undefined) | undefined,
-): Promise<EmulatorResponse> {
+): EmulatorResponse | Promise<EmulatorResponse> {
   const op = (request.headers['x-amz-target'] ?? '').slice(TARGET_PREFIX.length);
   try {
     if (!Object.hasOwn(operations, op))
@@ -42,20 +42,31 @@ export async function handleSqsJson(
     // Like the query protocol, accept a request POSTed to the queue's own path without QueueUrl.
     if (input.QueueUrl === undefined && /^\/[^/]+\/[^/]+\/?$/.test(request.path))
       input.QueueUrl = `http://${request.host}${request.path}`;
-    const ctx = { host: request.host, ...(signal ? { signal } : {}) };
-    // ReceiveMessage writes its answer directly (each body's JSON is kept with the message)
-    let body: string | Buffer;
+    const ctx: SqsCallContext = signal ? { host: request.host, signal } : { host: request.host };
+    // ReceiveMessage writes its answer directly (each body's JSON is kept with the message); a
+    // promise only for a call that waits (a long poll), so most answers go out synchronously
     if (op === 'ReceiveMessage') {
       const received = receiveMessages(sqs, input, ctx);
-      body = receiveJson(received instanceof Promise ? await received : received);
-    } else {
-      // (op is one of `operations`: checked above); only a long-running one is awaited
-      const output = operations[op]!(sqs, input, ctx);
-      body = JSON.stringify(output instanceof Promise ? await output : output);
+      return received instanceof Promise
+        ? received.then((r) => ok(receiveJson(r)), failed)
+        : ok(receiveJson(received));
     }
-    return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body };
+    // (op is one of `operations`: checked above)
+    const output = operations[op]!(sqs, input, ctx);
+    return output instanceof Promise
+      ? output.then((o) => ok(JSON.stringify(o)), failed)
+      : ok(JSON.stringify(output));
   } catch (err) {
-    if (err instanceof AwsError) return jsonErrorResponse(err, NAMESPACE, CONTENT_TYPE);
-    throw err;
+    return failed(err);
   }
+}
+
+function ok(body: string | Buffer): EmulatorResponse {
+  return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body };
+}
+
+/** An AWS error as its JSON answer; anything else goes on up (the server answers 500). */
+function failed(err: unknown): EmulatorResponse {
+  if (err instanceof AwsError) return jsonErrorResponse(err, NAMESPACE, CONTENT_TYPE);
+  throw err;
 }

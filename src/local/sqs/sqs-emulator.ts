@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sqsErrors } from './errors.js';
 import { md5Hex, md5OfMessageAttributes, type MessageAttributeValue } from './md5.js';
-import { applyAttributes, defaultSettings, renderSettings, type QueueSettings } from './queue-attributes.js';
 import { messageJson } from './message-json.js';
+import { applyAttributes, defaultSettings, renderSettings, type QueueSettings } from './queue-attributes.js';
 import { SqsQueue, type StoredMessage } from './queue.js';
 import { operations } from './operations.js';
 
@@ -58,6 +58,7 @@ export interface SqsSnapshot {
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const NO_OPTIONS: SendOptions = {};
 const DEDUP_WINDOW_MS = 5 * 60_000;
 
 /**
@@ -205,7 +206,7 @@ export class SqsEmulator {
   send(
     queue: SqsQueue,
     body: string,
-    options: SendOptions = {},
+    options: SendOptions = NO_OPTIONS,
   ): { message: StoredMessage; duplicate: boolean } {
     const now = this.now();
     if (queue.fifo) {
@@ -224,6 +225,7 @@ export class SqsEmulator {
         options = { ...options, deduplicationId: dedupId };
       }
     }
+    // enqueue copies every field into one message shape, so absent ones go as undefined (no spreads)
     const message = queue.enqueue(
       {
         id: randomUUID(),
@@ -234,8 +236,8 @@ export class SqsEmulator {
         systemAttributes: options.systemAttributes,
         sentAt: now,
         senderId: this.account,
-        ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
-        ...(options.deduplicationId !== undefined ? { deduplicationId: options.deduplicationId } : {}),
+        groupId: options.groupId,
+        deduplicationId: options.deduplicationId,
       },
       options.delaySeconds ?? queue.settings.DelaySeconds,
       now,

@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import type { EcsContext } from '../../../src/local/ecs/context.js';
 import { EcsEmulator } from '../../../src/local/ecs/index.js';
 import { isoTime } from '../../../src/local/ecs/iso-time.js';
-import { instanceEventJson, instanceShape, taskShape } from '../../../src/local/ecs/shapes.js';
+import { AttributeMap } from '../../../src/local/ecs/attribute-map.js';
+import { instanceEventJson } from '../../../src/local/ecs/instance-event-json.js';
+import { instanceShape, taskShape } from '../../../src/local/ecs/shapes.js';
 import type { EcsChange, InstanceRecord, TaskRecord } from '../../../src/local/ecs/types.js';
 import {
   buildEnvelope,
@@ -55,28 +57,62 @@ describe('event bytes', () => {
     }
   });
 
-  it('an instance event shows its attributes as they are now, whatever was written before', () => {
-    const ecs = new EcsEmulator({ seed: 3 });
+  // instances keep their attributes in a change-counting AttributeMap; any other map is compared
+  // entry by entry: both must notice every change
+  for (const kind of ['counted', 'plain'] as const)
+    it(`an instance event shows its attributes as they are now, whatever was written before (${kind} map)`, () => {
+      const ecs = new EcsEmulator({ seed: 3 });
+      ecs.callSync('CreateCluster', { clusterName: 'c' });
+      ecs.fleet.scale('c', 1);
+      const state = (ecs as unknown as { ctx: EcsContext }).ctx.state;
+      const inst: InstanceRecord = [...state.instances.values()][0]!;
+      assert.ok(inst.attributes instanceof AttributeMap);
+      if (kind === 'plain') inst.attributes = new Map(inst.attributes);
+      const check = () => assert.equal(instanceEventJson(inst), JSON.stringify(instanceShape(inst, 'event')));
+      check();
+      check(); // from the written cache
+      inst.attributes.set('stack', 'blue');
+      check();
+      inst.attributes.set('stack', 'green');
+      check();
+      inst.attributes.set('stack', undefined);
+      check();
+      inst.attributes.delete('stack');
+      check();
+      const [first] = inst.attributes.keys();
+      inst.attributes.delete(first!);
+      inst.attributes.set(first!, undefined); // same entries, another order
+      check();
+      inst.attributes.clear();
+      check();
+      ecs.close();
+    });
+
+  it('an instance event shows its kept parts (ARNs, registration, ports, agent versions) as they are now', () => {
+    const ecs = new EcsEmulator({ seed: 5 });
     ecs.callSync('CreateCluster', { clusterName: 'c' });
     ecs.fleet.scale('c', 1);
     const state = (ecs as unknown as { ctx: EcsContext }).ctx.state;
     const inst: InstanceRecord = [...state.instances.values()][0]!;
     const check = () => assert.equal(instanceEventJson(inst), JSON.stringify(instanceShape(inst, 'event')));
     check();
-    check(); // from the written cache
-    inst.attributes.set('stack', 'blue');
+    inst.agentConnected = false;
     check();
-    inst.attributes.set('stack', 'green');
+    inst.versionInfo = { agentVersion: '1.2.3 "q"' };
     check();
-    inst.attributes.set('stack', undefined);
+    inst.versionInfo.dockerVersion = 'DockerVersion: 25';
     check();
-    inst.attributes.delete('stack');
+    inst.ec2InstanceId = 'i-0ffffffffffffffff';
     check();
-    const [first] = inst.attributes.keys();
-    inst.attributes.delete(first!);
-    inst.attributes.set(first!, undefined); // same entries, another order
+    inst.registeredAt += 1;
     check();
-    inst.attributes.clear();
+    inst.registered = { ...inst.registered, tcp: ['22', '8080'], udp: ['53'] };
+    check();
+    inst.usedTcp.push('8080', '9000');
+    inst.usedUdp.push('53');
+    check();
+    inst.usedTcp.length = 0;
+    inst.usedUdp.length = 0;
     check();
     ecs.close();
   });
