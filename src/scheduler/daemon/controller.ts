@@ -89,6 +89,8 @@ export class DaemonController {
   /** task ARN → when StopTask was sent. */
   private readonly stopping = new Map<string, number>();
   private readonly envCluster = new Map<string, string>();
+  /** cluster ARN → its environments (derived from envCluster, cleared when that changes). */
+  private readonly byCluster = new Map<string, readonly string[]>();
   private readonly views = new Map<string, { version: number; view: ClusterView }>();
   private readonly filters = new Map<string, CompiledFilter>();
   private readonly lastCountsWrite = new Map<string, number>();
@@ -116,14 +118,10 @@ export class DaemonController {
     await this.verifyIntents(true);
     const controller = new Controller<string>({
       informer: this.options.informer,
-      keysFor: (e) => {
-        const keys: string[] = [];
-        for (const [name, cluster] of this.envCluster) if (cluster === e.clusterArn) keys.push(name);
-        return keys;
-      },
+      keysFor: (e) => this.environmentsOf(e.clusterArn),
       allKeys: async () => {
         const envs = await this.options.repo.listAll();
-        for (const env of envs) this.envCluster.set(env.name, env.clusterArn);
+        for (const env of envs) this.placeEnvironment(env.name, env.clusterArn);
         const tombs = await this.options.repo.tombstones();
         return [...envs.map((e) => e.name), ...tombs.map((t) => `${TOMB}${JSON.stringify(t)}`)];
       },
@@ -181,6 +179,24 @@ export class DaemonController {
       while (this.executions.size > 0) await Promise.allSettled([...this.executions]);
     })();
     return this.stopped;
+  }
+
+  /** Records which cluster an environment is in (undefined: it is gone). */
+  private placeEnvironment(name: string, clusterArn: string | undefined): void {
+    if (this.envCluster.get(name) === clusterArn) return;
+    if (clusterArn === undefined) this.envCluster.delete(name);
+    else this.envCluster.set(name, clusterArn);
+    this.byCluster.clear();
+  }
+
+  /** The environments of a cluster: asked for every cluster change, so kept until an environment moves. */
+  private environmentsOf(clusterArn: string): readonly string[] {
+    const known = this.byCluster.get(clusterArn);
+    if (known) return known;
+    const names: string[] = [];
+    for (const [name, cluster] of this.envCluster) if (cluster === clusterArn) names.push(name);
+    this.byCluster.set(clusterArn, names);
+    return names;
   }
 
   private get fence() {
@@ -274,13 +290,13 @@ export class DaemonController {
     if (key.startsWith(TOMB)) return this.reconcileTombstone(JSON.parse(key.slice(TOMB.length)) as Tombstone);
     const found = await this.options.repo.get(key);
     if (!found) {
-      this.envCluster.delete(key);
+      this.placeEnvironment(key, undefined);
       const m = this.launches.get(key);
       if (m) this.launches.delete(key);
       return;
     }
     const env = found.value;
-    this.envCluster.set(env.name, env.clusterArn);
+    this.placeEnvironment(env.name, env.clusterArn);
     const repo = this.options.repo;
     const current = env.currentDeployment
       ? await repo.deployment(env.name, env.currentDeployment)

@@ -214,8 +214,8 @@ export class ClusterInformer {
       cache.instances.delete(arn);
       return prev ? { clusterArn, kind: 'instance', type, instance: prev } : undefined;
     }
-    const view = instanceViewOf((entity as StoredInstance).detail);
     const prev = cache.instances.get(arn);
+    const view = instanceViewOf((entity as StoredInstance).detail, prev);
     if (prev && prev.version > view.version) return undefined;
     cache.instances.set(arn, view);
     return { clusterArn, kind: 'instance', type, instance: view };

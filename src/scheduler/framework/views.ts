@@ -43,13 +43,46 @@ export interface TaskView {
   version: number;
 }
 
-export function instanceViewOf(detail: ContainerInstanceDetail): InstanceView {
-  const attributes: Record<string, string | undefined> = {};
-  for (const a of detail.attributes ?? []) attributes[a.name] = a.value;
-  const remaining = (name: string) => {
-    const r = detail.remainingResources?.find((x) => x.name === name);
-    return r?.integerValue ?? r?.longValue ?? r?.doubleValue;
-  };
+/** The attribute list each attribute record was built from: an unchanged list reuses the record. */
+const attributeSources = new WeakMap<object, readonly Attribute[]>();
+
+type Attribute = NonNullable<ContainerInstanceDetail['attributes']>[number];
+type Resource = NonNullable<ContainerInstanceDetail['remainingResources']>[number];
+
+function sameAttributes(a: readonly Attribute[], b: readonly Attribute[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
+  return true;
+}
+
+// At module level (not a closure per call): tsx's keepNames wraps every named inner function in a
+// helper call, which showed in the informer's profile.
+function remainingOf(resources: readonly Resource[] | undefined, name: string): number | undefined {
+  if (!resources) return undefined;
+  for (const r of resources) if (r.name === name) return r.integerValue ?? r.longValue ?? r.doubleValue;
+  return undefined;
+}
+
+const NO_ATTRIBUTES: readonly Attribute[] = [];
+
+/**
+ * The view of an instance's detail. With `previous` (the view of its last revision), an attribute
+ * list equal to the one `previous` was built from reuses its record: most changes of an instance
+ * (tasks starting and stopping) only move its resources, and building a record of 20-odd
+ * attributes was most of the cost of following a fleet.
+ */
+export function instanceViewOf(detail: ContainerInstanceDetail, previous?: InstanceView): InstanceView {
+  const list = detail.attributes ?? NO_ATTRIBUTES;
+  let attributes: Record<string, string | undefined>;
+  const before = previous ? attributeSources.get(previous.attributes) : undefined;
+  if (before && sameAttributes(before, list))
+    attributes = previous!.attributes as Record<string, string | undefined>;
+  else {
+    attributes = {};
+    for (const a of list) attributes[a.name] = a.value;
+    attributeSources.set(attributes, list);
+  }
   const view: InstanceView = {
     arn: detail.containerInstanceArn,
     clusterArn: detail.clusterArn,
@@ -62,8 +95,8 @@ export function instanceViewOf(detail: ContainerInstanceDetail): InstanceView {
   if (detail.ec2InstanceId !== undefined) view.ec2InstanceId = detail.ec2InstanceId;
   if (detail.versionInfo?.agentVersion !== undefined) view.agentVersion = detail.versionInfo.agentVersion;
   if (detail.registeredAt !== undefined) view.registeredAt = detail.registeredAt;
-  const cpu = remaining('CPU');
-  const memory = remaining('MEMORY');
+  const cpu = remainingOf(detail.remainingResources, 'CPU');
+  const memory = remainingOf(detail.remainingResources, 'MEMORY');
   if (cpu !== undefined) view.remainingCpu = cpu;
   if (memory !== undefined) view.remainingMemory = memory;
   return view;

@@ -73,6 +73,8 @@ class Entry implements IndexEntry, EntryCache {
   native: string | undefined = undefined;
   nativeBytes: number | undefined = undefined;
   private parsed: StoredEntity | undefined;
+  /** A task's parsed document, kept only until the index has published the change (see `hold`). */
+  private held: StoredEntity | undefined;
 
   constructor(
     readonly key: string,
@@ -81,8 +83,10 @@ class Entry implements IndexEntry, EntryCache {
     readonly raw: string,
     readonly fields: IndexFields,
     parsed: StoredEntity,
+    hold: boolean,
   ) {
     if (kind === 'instance') this.parsed = parsed;
+    else if (hold) this.held = parsed;
   }
 
   get cache(): EntryCache {
@@ -90,8 +94,20 @@ class Entry implements IndexEntry, EntryCache {
   }
 
   get entity(): StoredEntity {
-    return this.parsed ?? (JSON.parse(this.raw) as StoredEntity);
+    return this.parsed ?? this.held ?? (JSON.parse(this.raw) as StoredEntity);
   }
+
+  release(): void {
+    this.held = undefined;
+  }
+}
+
+/**
+ * Drops the parsed task document an entry made with `hold` keeps: from then on its `entity` is
+ * parsed from `raw` on each access again. The index calls this once a change is published.
+ */
+export function releaseEntry(entry: IndexEntry): void {
+  if (entry instanceof Entry) entry.release();
 }
 
 /**
@@ -115,13 +131,17 @@ function intern<S extends string | undefined>(value: S): S {
  * Parses a stored value into an index entry. Pure. Throws InvalidStoredValue naming the problem
  * when the key is not an entity key or the value is not a StoredEntity of that kind. `parsed`, when
  * given, must be `JSON.parse(value)` already at hand (the entity this process just serialized):
- * it is checked like a parsed value, and the JSON is not parsed again.
+ * it is checked like a parsed value, and the JSON is not parsed again. With `hold`, a task entry keeps
+ * the parsed document (which must not be changed afterwards) until `releaseEntry`: the index's live
+ * subscribers (the in-process scheduler informer) read each new task revision as it is published,
+ * and would otherwise parse the JSON just parsed here once more.
  */
 export function toIndexEntry(
   key: string,
   value: string,
   revision: number,
   parsed?: StoredEntity,
+  hold = false,
 ): IndexEntry {
   const parsedKey = parseEntityKey(key);
   if (!parsedKey) throw new InvalidStoredValue(`key ${key} is not an entity key`);
@@ -153,6 +173,7 @@ export function toIndexEntry(
       ...fields,
     },
     entity,
+    hold,
   );
 }
 

@@ -68,7 +68,8 @@ export function startIndexFeed(options: IndexFeedOptions): IndexFeed {
   const handoff = options.handoff;
   const entryOf = (key: string, value: string, revision: number, watched = false): IndexEntry | undefined => {
     try {
-      return toIndexEntry(key, value, revision, watched ? handoff?.take(key, value) : undefined);
+      // A watched change is published at once: its task entry holds the parsed document until then.
+      return toIndexEntry(key, value, revision, watched ? handoff?.take(key, value) : undefined, watched);
     } catch (err) {
       if (!(err instanceof InvalidStoredValue)) throw err;
       logger.warn({ key, problem: err.message }, 'skipping a stored value the index cannot read');

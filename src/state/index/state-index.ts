@@ -1,7 +1,7 @@
 import { BloxError } from '../../core/errors.js';
 import type { EntityKind } from '../../core/ecs/entities.js';
 import { ChangeLog, type IndexChange } from './change-log.js';
-import type { IndexEntry } from './entry.js';
+import { releaseEntry, type IndexEntry } from './entry.js';
 import {
   INDEXED_FIELDS,
   matchesFilter,
@@ -228,12 +228,13 @@ export class StateIndex {
   put(entry: IndexEntry): void {
     const table = this.tables[entry.kind];
     const old = table.entries.get(entry.key);
-    if (old && old.revision >= entry.revision) return;
+    if (old && old.revision >= entry.revision) return releaseEntry(entry);
     table.order.add(entry); // inserts, or replaces the old revision in place
     table.entries.set(entry.key, entry);
     if (old) this.reindex(table, old, entry);
     else this.indexFields(table, entry);
     this.publish({ type: 'put', kind: entry.kind, key: entry.key, revision: entry.revision, entry });
+    releaseEntry(entry);
   }
 
   /** Applies a delete at `revision`; unknown keys are ignored. */
@@ -276,6 +277,7 @@ export class StateIndex {
       // when the entries do not come in key order).
       const lists = new Map<KindTable, Map<IndexedField, Map<string, IndexEntry[]>>>();
       for (const entry of entries) {
+        releaseEntry(entry);
         const table = this.tables[entry.kind];
         table.entries.set(entry.key, entry);
         let byField = lists.get(table);

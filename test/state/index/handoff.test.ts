@@ -4,7 +4,7 @@ import { decodeMessage } from '../../../src/core/ecs/events.js';
 import { SerializedEntities, serializeStoredEntity, toStoredEntity } from '../../../src/core/ecs/stored.js';
 import type { StoredEntity } from '../../../src/core/ecs/entities.js';
 import type { EntityUpdate } from '../../../src/core/ecs/validate.js';
-import { toIndexEntry, InvalidStoredValue } from '../../../src/state/index/entry.js';
+import { releaseEntry, toIndexEntry, InvalidStoredValue } from '../../../src/state/index/entry.js';
 import { startIndexFeed } from '../../../src/state/index/feed.js';
 import { StateIndex } from '../../../src/state/index/state-index.js';
 import { writeEntityUpdates } from '../../../src/state/writer/entity-writer.js';
@@ -69,6 +69,40 @@ describe('toIndexEntry with the parsed entity at hand', () => {
       assert.equal(handed.raw, raw);
       if (e.kind === 'instance') assert.equal(handed.entity, e);
     }
+  });
+
+  it('a held task entry hands out its parsed object until released, then parses its JSON again', () => {
+    const e = entityOf('events/task-running.json');
+    const raw = serializeStoredEntity(e);
+    const plain = toIndexEntry(TASK_KEY, raw, 7, e);
+    assert.notEqual(plain.entity, e, 'not held: parsed on each access');
+    const held = toIndexEntry(TASK_KEY, raw, 7, e, true);
+    assert.equal(held.entity, e);
+    assert.equal(held.entity, e, 'the same object on every access while held');
+    releaseEntry(held);
+    assert.notEqual(held.entity, e);
+    assert.deepEqual(held.entity, JSON.parse(raw));
+  });
+
+  it('the index releases a held entry once it has published it (and when it is stale)', () => {
+    const index = new StateIndex();
+    index.replaceAll([], 0);
+    const e = entityOf('events/task-running.json');
+    const raw = serializeStoredEntity(e);
+    const seen: unknown[] = [];
+    index.subscribe({}, { onChange: (c) => seen.push(c.entry.entity, c.entry.entity) });
+    const entry = toIndexEntry(TASK_KEY, raw, 7, e, true);
+    index.put(entry);
+    assert.deepEqual(seen, [e, e], 'subscribers read the held object, without parsing');
+    assert.notEqual(index.get(TASK_KEY)!.entity, e, 'released after publishing');
+    const stale = toIndexEntry(TASK_KEY, raw, 5, e, true);
+    index.put(stale);
+    assert.equal(seen.length, 2, 'a stale revision is not published');
+    assert.notEqual(stale.entity, e, 'and released');
+    const listed = toIndexEntry(TASK_KEY, raw, 9, e, true);
+    const fresh = new StateIndex();
+    fresh.replaceAll([listed], 9);
+    assert.notEqual(listed.entity, e, 'a loaded list keeps no parsed task');
   });
 
   it('still checks the given object against the key', () => {
