@@ -97,14 +97,14 @@ function take(c: PlacementCandidate, r: PlacementRequest): void {
   const groups = new Map(c.groups);
   groups.set(r.group, (groups.get(r.group) ?? 0) + 1);
   c.groups = groups;
+  // the view before this placement, called on its candidate (it may be a method)
   const before = c.view;
   let view: CqlInstanceView | undefined;
-  c.view = () =>
-    (view ??= {
-      ...before(),
-      runningTasksCount: before().runningTasksCount + 1,
-      taskGroups: [...groups.keys()],
-    });
+  c.view = () => {
+    if (view) return view;
+    const was = before.call(c);
+    return (view = { ...was, runningTasksCount: was.runningTasksCount + 1, taskGroups: [...groups.keys()] });
+  };
 }
 
 function choose(candidates: PlacementCandidate[], feasible: number[], r: PlacementRequest): number {

@@ -63,23 +63,47 @@ function commonTaskInput(input: Input, startedByMax: number) {
 
 const NO_PORTS: ReadonlySet<string> = new Set();
 
-/** A placement view of an instance; port sets only when the task needs host ports. */
+/**
+ * A placement view of an instance; port sets only when the task needs host ports. A class, not
+ * an object literal with a getter and closures: such a literal is built by a runtime call each
+ * time, and StartTask and RunTask make one per instance they consider.
+ */
+class InstanceCandidate implements PlacementCandidate {
+  readonly arn: string;
+  readonly agentConnected: boolean;
+  remainingCpu: number;
+  remainingMemory: number;
+  busyTcp: ReadonlySet<string>;
+  busyUdp: ReadonlySet<string>;
+  groups: ReadonlyMap<string, number>;
+  private cql: ReturnType<typeof cqlView> | undefined;
+
+  constructor(
+    private readonly inst: InstanceRecord,
+    needs: { tcp: boolean; udp: boolean },
+  ) {
+    this.arn = inst.arn;
+    this.agentConnected = inst.agentConnected;
+    this.remainingCpu = inst.remainingCpu;
+    this.remainingMemory = inst.remainingMemory;
+    this.busyTcp = needs.tcp ? new Set([...inst.registered.tcp, ...inst.usedTcp]) : NO_PORTS;
+    this.busyUdp = needs.udp ? new Set([...inst.registered.udp, ...inst.usedUdp]) : NO_PORTS;
+    this.groups = inst.groupCounts;
+  }
+
+  /** Made on first use: only attribute spreads read it (constraints go through the CQL view). */
+  get attributes(): Record<string, string | undefined> {
+    return (this.inst.attributeView ??= Object.fromEntries(this.inst.attributes));
+  }
+
+  // placement's take() replaces this with a view of the instance as it will be after placing
+  view(): ReturnType<typeof cqlView> {
+    return (this.cql ??= cqlView(this.inst));
+  }
+}
+
 function candidateOf(inst: InstanceRecord, needs: { tcp: boolean; udp: boolean }): PlacementCandidate {
-  let view: ReturnType<typeof cqlView> | undefined;
-  return {
-    arn: inst.arn,
-    agentConnected: inst.agentConnected,
-    remainingCpu: inst.remainingCpu,
-    remainingMemory: inst.remainingMemory,
-    busyTcp: needs.tcp ? new Set([...inst.registered.tcp, ...inst.usedTcp]) : NO_PORTS,
-    busyUdp: needs.udp ? new Set([...inst.registered.udp, ...inst.usedUdp]) : NO_PORTS,
-    // made on first use: only attribute spreads read it (constraints go through the CQL view)
-    get attributes() {
-      return (inst.attributeView ??= Object.fromEntries(inst.attributes));
-    },
-    groups: inst.groupCounts,
-    view: () => (view ??= cqlView(inst)),
-  };
+  return new InstanceCandidate(inst, needs);
 }
 
 function constraintsOf(input: Input, td: TaskDefinitionRecord): PlacementConstraint[] {
