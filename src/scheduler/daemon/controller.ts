@@ -481,74 +481,82 @@ export class DaemonController {
     const unavailableNow = Math.max(this.maxUnavailable.get(deployment.id) ?? 0, plan.unavailable);
     this.maxUnavailable.set(deployment.id, unavailableNow);
     const countsDue = Date.now() - (this.lastCountsWrite.get(deployment.id) ?? 0) > 1000;
+    /** What to write, given the environment and deployment as stored (undefined: nothing). */
+    const decide = async (e: EnvironmentRecord, stored: Deployment) => {
+      let d = stored;
+      const before = JSON.stringify(d);
+      const writes: Deployment[] = [];
+      let next: EnvironmentRecord = { ...e };
+      d = recordFailures(d, plan.observedFailures, now);
+      if (d.state === 'pending') d = transition(d, 'in_progress', now);
+      if (d.state === 'in_progress') {
+        d = {
+          ...d,
+          counts: plan.counts,
+          maxUnavailableSeen: Math.max(d.maxUnavailableSeen ?? 0, unavailableNow),
+        };
+        if (d.failures.length > 0) next.health = 'unhealthy';
+        const verdict = evaluateProgress(d, plan, config);
+        if (verdict?.to === 'completed') {
+          d = transition(d, 'completed', now, { reason: verdict.reason });
+          next = { ...next, currentDeployment: undefined, activeRevision: d.revision };
+          if (!d.rollbackOf) next.health = d.failures.length > 0 ? 'unhealthy' : 'healthy';
+        } else if (verdict?.to === 'failed') {
+          d = transition(d, 'failed', now, { reason: verdict.reason });
+          next = { ...next, currentDeployment: undefined, health: 'unhealthy' };
+          const back =
+            config.autoRollback &&
+            !d.rollbackOf &&
+            e.activeRevision !== undefined &&
+            e.activeRevision !== d.revision
+              ? e.activeRevision
+              : undefined;
+          if (back !== undefined) {
+            const rollback: Deployment = {
+              id: randomUUID(),
+              environment: e.name,
+              seq: e.deploymentSeq + 1,
+              revision: back,
+              taskDefinition:
+                (await this.options.repo.revision(e.name, back))?.taskDefinition ?? d.taskDefinition,
+              state: 'pending',
+              token: e.token,
+              createdAt: now,
+              failures: [],
+              rollbackOf: d.id,
+            };
+            d = transition(d, 'rolled_back', now, { rolledBackBy: rollback.id });
+            writes.push(rollback);
+            next = {
+              ...next,
+              deploymentSeq: rollback.seq,
+              currentDeployment: rollback.id,
+              lastDeployment: rollback.id,
+              token: randomUUID(),
+            };
+          }
+        }
+      }
+      const changedState = d.state !== deployment.state;
+      // Counts change on every pass of a rollout: write them at most once a second.
+      const withoutCounts = (x: Deployment) =>
+        JSON.stringify({ ...x, counts: undefined, maxUnavailableSeen: undefined });
+      const significant = withoutCounts(d) !== withoutCounts(JSON.parse(before) as Deployment);
+      if (JSON.stringify(d) === before || (!significant && !countsDue)) return undefined;
+      if (next.currentDeployment === undefined) delete next.currentDeployment;
+      next.updatedAt = now;
+      writes.unshift(d);
+      return { env: next, deployments: writes, result: changedState ? 'changed' : 'same' };
+    };
+    // Most passes of a join or a rollout have nothing to write (counts are written once a second):
+    // decided on what this pass read, that costs no store reads. A write made since then reaches
+    // this leader through its store watch and asks for another pass, which decides again.
+    if ((await decide(env, deployment)) === undefined) return 'same';
     const result = await this.options.repo.update(
       env.name,
       async (e) => {
-        let d = await this.options.repo.deployment(e.name, deployment.id);
-        if (!d) return undefined;
-        const before = JSON.stringify(d);
-        const writes: Deployment[] = [];
-        let next: EnvironmentRecord = { ...e };
-        d = recordFailures(d, plan.observedFailures, now);
-        if (d.state === 'pending') d = transition(d, 'in_progress', now);
-        if (d.state === 'in_progress') {
-          d = {
-            ...d,
-            counts: plan.counts,
-            maxUnavailableSeen: Math.max(d.maxUnavailableSeen ?? 0, unavailableNow),
-          };
-          if (d.failures.length > 0) next.health = 'unhealthy';
-          const verdict = evaluateProgress(d, plan, config);
-          if (verdict?.to === 'completed') {
-            d = transition(d, 'completed', now, { reason: verdict.reason });
-            next = { ...next, currentDeployment: undefined, activeRevision: d.revision };
-            if (!d.rollbackOf) next.health = d.failures.length > 0 ? 'unhealthy' : 'healthy';
-          } else if (verdict?.to === 'failed') {
-            d = transition(d, 'failed', now, { reason: verdict.reason });
-            next = { ...next, currentDeployment: undefined, health: 'unhealthy' };
-            const back =
-              config.autoRollback &&
-              !d.rollbackOf &&
-              e.activeRevision !== undefined &&
-              e.activeRevision !== d.revision
-                ? e.activeRevision
-                : undefined;
-            if (back !== undefined) {
-              const rollback: Deployment = {
-                id: randomUUID(),
-                environment: e.name,
-                seq: e.deploymentSeq + 1,
-                revision: back,
-                taskDefinition:
-                  (await this.options.repo.revision(e.name, back))?.taskDefinition ?? d.taskDefinition,
-                state: 'pending',
-                token: e.token,
-                createdAt: now,
-                failures: [],
-                rollbackOf: d.id,
-              };
-              d = transition(d, 'rolled_back', now, { rolledBackBy: rollback.id });
-              writes.push(rollback);
-              next = {
-                ...next,
-                deploymentSeq: rollback.seq,
-                currentDeployment: rollback.id,
-                lastDeployment: rollback.id,
-                token: randomUUID(),
-              };
-            }
-          }
-        }
-        const changedState = d.state !== deployment.state;
-        // Counts change on every pass of a rollout: write them at most once a second.
-        const withoutCounts = (x: Deployment) =>
-          JSON.stringify({ ...x, counts: undefined, maxUnavailableSeen: undefined });
-        const significant = withoutCounts(d) !== withoutCounts(JSON.parse(before) as Deployment);
-        if (JSON.stringify(d) === before || (!significant && !countsDue)) return undefined;
-        if (next.currentDeployment === undefined) delete next.currentDeployment;
-        next.updatedAt = now;
-        writes.unshift(d);
-        return { env: next, deployments: writes, result: changedState ? 'changed' : 'same' };
+        const d = await this.options.repo.deployment(e.name, deployment.id);
+        return d ? decide(e, d) : undefined;
       },
       this.fence ? { fence: this.fence } : {},
     );
