@@ -95,6 +95,8 @@ export interface SqliteStoreOptions {
 const DEFAULT_PAGE_SIZE = 16384;
 /** WAL size past which a commit checkpoints by itself (the checkpoint worker's safety net). */
 const AUTOCHECKPOINT_BYTES = 40 * 1024 * 1024;
+/** doPut's `known` when the transaction has not read the key's row yet. */
+const NOT_READ = Symbol('not read');
 const PUT = 0;
 const DEL = 1;
 /** Watch replay reads history in chunks of about this many rows. */
@@ -467,7 +469,9 @@ export class SqliteStore implements Store {
 
   /**
    * Inside a write transaction: put one key at revision `rev`. `known` is the key's row as this
-   * transaction has already read it (its compare), or null to read it here.
+   * transaction has already read it (its compare; undefined = the key is absent), or NOT_READ to
+   * read it here. (No default parameter: a default would turn a known-absent `undefined` into
+   * "read it again", which cost every put of a new key a second SELECT.)
    */
   private doPut(
     rev: number,
@@ -477,9 +481,9 @@ export class SqliteStore implements Store {
     lease: number | null,
     now: number,
     events: WatchEvent[],
-    known: KvRow | undefined | null = null,
+    known: KvRow | undefined | typeof NOT_READ,
   ): KvRow | undefined {
-    const prev = known === null ? this.sGet.get(key) : known;
+    const prev = known === NOT_READ ? this.sGet.get(key) : known;
     const create = prev ? prev.create_rev : rev;
     const version = prev ? prev.version + 1 : 1;
     this.sUpsert.run(key, value, create, rev, version, lease);
@@ -522,7 +526,7 @@ export class SqliteStore implements Store {
     const events: WatchEvent[] = [];
     let prev: KvRow | undefined;
     this.runWrite(() => {
-      prev = this.doPut(rev, 0, key, value, lease, Date.now(), events);
+      prev = this.doPut(rev, 0, key, value, lease, Date.now(), events, NOT_READ);
     });
     this.rev = rev;
     this.commit(events);
@@ -597,7 +601,7 @@ export class SqliteStore implements Store {
       for (const op of ops) {
         switch (op.type) {
           case 'put': {
-            const known = read.has(op.key) ? read.get(op.key) : null;
+            const known = read.has(op.key) ? read.get(op.key) : NOT_READ;
             read.delete(op.key);
             this.doPut(rev, events.length, op.key, op.value, this.leaseOf(op.lease), now, events, known);
             break;
