@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/core/errors.js';
 import { CompactedError, openStore, SqliteStore, StoreUnavailableError } from '../../src/store/index.js';
@@ -97,6 +98,41 @@ describe('sqlite store specifics', () => {
       assert.ok(errors[0] instanceof CompactedError, String(errors[0]));
       assert.ok(delivered < 5000);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('a guarded put reads each key once: the row its compare read serves the put, also when the key is absent', async () => {
+    const store = new SqliteStore({ dataDir: await dir() });
+    // Counts the store's row reads (statement .get calls) on the real driver while one txn runs.
+    const statement = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1')) as {
+      get: (...args: unknown[]) => unknown;
+    };
+    const realGet = statement.get;
+    let reads = 0;
+    try {
+      await store.put('g/old', 'o1');
+      const old = (await store.get('g/old'))!;
+      statement.get = function (this: unknown, ...args: unknown[]) {
+        reads++;
+        return realGet.apply(this, args);
+      };
+      const res = await store.txn({
+        compare: [
+          { key: 'g/old', target: 'modRevision', op: '=', value: old.modRevision },
+          { key: 'g/new', target: 'modRevision', op: '=', value: 0 },
+        ],
+        success: [
+          { type: 'put', key: 'g/old', value: 'o2' },
+          { type: 'put', key: 'g/new', value: 'n1' },
+        ],
+      });
+      statement.get = realGet;
+      assert.equal(res.succeeded, true);
+      assert.equal(reads, 2, 'one read per compared key, none again for its put');
+      assert.deepEqual([(await store.get('g/old'))?.version, (await store.get('g/new'))?.version], [2, 1]);
+    } finally {
+      statement.get = realGet;
       await store.close();
     }
   });
