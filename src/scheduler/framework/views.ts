@@ -43,17 +43,31 @@ export interface TaskView {
   version: number;
 }
 
-/** The attribute list each attribute record was built from: an unchanged list reuses the record. */
-const attributeSources = new WeakMap<object, readonly Attribute[]>();
-
 type Attribute = NonNullable<ContainerInstanceDetail['attributes']>[number];
 type Resource = NonNullable<ContainerInstanceDetail['remainingResources']>[number];
 
+/** An instance's attribute list and, once something read it, the record built from it. */
+interface AttributeState {
+  list: readonly Attribute[];
+  record?: Record<string, string | undefined>;
+}
+
+/** The attribute state of each view made by instanceViewOf, so its next revision can share it. */
+const attributeStates = new WeakMap<InstanceView, AttributeState>();
+
 function sameAttributes(a: readonly Attribute[], b: readonly Attribute[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++)
     if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
   return true;
+}
+
+function recordOf(state: AttributeState): Record<string, string | undefined> {
+  if (state.record) return state.record;
+  const record: Record<string, string | undefined> = {};
+  for (const a of state.list) record[a.name] = a.value;
+  return (state.record = record);
 }
 
 // At module level (not a closure per call): tsx's keepNames wraps every named inner function in a
@@ -67,28 +81,24 @@ function remainingOf(resources: readonly Resource[] | undefined, name: string): 
 const NO_ATTRIBUTES: readonly Attribute[] = [];
 
 /**
- * The view of an instance's detail. With `previous` (the view of its last revision), an attribute
- * list equal to the one `previous` was built from reuses its record: most changes of an instance
- * (tasks starting and stopping) only move its resources, and building a record of 20-odd
- * attributes was most of the cost of following a fleet.
+ * The view of an instance's detail. Its `attributes` record is built when first read: only
+ * attribute and CQL filters read it, and building a record of 20-odd attributes per instance was
+ * most of the cost of following a fleet as it joins. With `previous` (the view of the instance's
+ * last revision), an equal attribute list shares the previous view's record (built or not): most
+ * changes of an instance (tasks starting and stopping) only move its resources.
  */
 export function instanceViewOf(detail: ContainerInstanceDetail, previous?: InstanceView): InstanceView {
   const list = detail.attributes ?? NO_ATTRIBUTES;
-  let attributes: Record<string, string | undefined>;
-  const before = previous ? attributeSources.get(previous.attributes) : undefined;
-  if (before && sameAttributes(before, list))
-    attributes = previous!.attributes as Record<string, string | undefined>;
-  else {
-    attributes = {};
-    for (const a of list) attributes[a.name] = a.value;
-    attributeSources.set(attributes, list);
-  }
+  const before = previous ? attributeStates.get(previous) : undefined;
+  const state: AttributeState = before && sameAttributes(before.list, list) ? before : { list };
   const view: InstanceView = {
     arn: detail.containerInstanceArn,
     clusterArn: detail.clusterArn,
     status: detail.status,
     agentConnected: detail.agentConnected,
-    attributes,
+    get attributes() {
+      return recordOf(state);
+    },
     runningTasksCount: detail.runningTasksCount ?? 0,
     version: detail.version,
   };
@@ -99,6 +109,7 @@ export function instanceViewOf(detail: ContainerInstanceDetail, previous?: Insta
   const memory = remainingOf(detail.remainingResources, 'MEMORY');
   if (cpu !== undefined) view.remainingCpu = cpu;
   if (memory !== undefined) view.remainingMemory = memory;
+  attributeStates.set(view, state);
   return view;
 }
 

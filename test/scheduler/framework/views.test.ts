@@ -38,6 +38,24 @@ describe('instanceViewOf', () => {
     assert.equal('remainingCpu' in bare, false);
   });
 
+  it('builds the attribute record only when something reads it, once', () => {
+    let reads = 0;
+    const counted = (name: string, value?: string) => ({
+      get name() {
+        reads++;
+        return name;
+      },
+      ...(value !== undefined ? { value } : {}),
+    });
+    const v = instanceViewOf(detail({ attributes: [counted('a', '1'), counted('b')] }));
+    assert.equal(reads, 0, 'not built by the view');
+    assert.deepEqual(v.attributes, { a: '1', b: undefined });
+    assert.equal(reads, 2);
+    assert.equal(v.attributes, v.attributes, 'built once');
+    assert.equal(reads, 2);
+    assert.deepEqual({ ...v }.attributes, { a: '1', b: undefined }, 'a copy of the view carries the record');
+  });
+
   it("reuses the previous view's attribute record when the attribute list is equal, builds one otherwise", () => {
     const first = instanceViewOf(detail());
     // A new revision parsed anew: equal lists, other objects.
