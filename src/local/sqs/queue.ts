@@ -1,37 +1,75 @@
 import { randomUUID } from 'node:crypto';
 import { sqsErrors } from './errors.js';
 import type { MessageAttributeValue } from './md5.js';
-import { messageJson, type MessageJson } from './message-json.js';
+import { bodyOf, messageJson, type MessageJson } from './message-json.js';
 import { MinHeap } from './min-heap.js';
 import { defaultSettings, type QueueSettings } from './queue-attributes.js';
 
 export type MessageState = 'delayed' | 'ready' | 'inflight' | 'deleted';
 
-export interface StoredMessage {
+/** What a message is stored from (enqueue's input). */
+export interface MessageInput {
   id: string;
-  /** Names the message in receipt handles: a small integer, unique within its queue. */
-  serial: number;
   body: string;
   md5OfBody: string;
-  /** Its fields of a JSON ReceiveMessage answer, made when stored (see message-json.ts). */
-  json: MessageJson;
   attributes: Record<string, MessageAttributeValue> | undefined;
   md5OfAttributes: string | undefined;
   systemAttributes: Record<string, MessageAttributeValue> | undefined;
   sentAt: number;
   senderId: string;
-  /** 0 until the first receive. */
-  firstReceiveAt: number;
-  receiveCount: number;
-  state: MessageState;
-  /** Bumped on each receive; a receipt handle names the receive it came from. */
-  receiptSeq: number;
-  /** Bumped on every state change, so heap entries of an earlier state are recognised as stale. */
-  stamp: number;
   groupId?: string | undefined;
   deduplicationId?: string | undefined;
-  sequenceNumber?: string | undefined;
   deadLetterSourceArn?: string | undefined;
+}
+
+/**
+ * One stored message. Its body is kept once, inside its ReceiveMessage JSON (`json`, written when
+ * stored), and read back from there on the rare paths that want the text: keeping the string too
+ * held a second ~2 KB copy of every waiting message on the JS heap, which the GC copied about.
+ */
+export class StoredMessage {
+  readonly id: string;
+  /** Names the message in receipt handles: a small integer, unique within its queue. */
+  serial: number;
+  readonly md5OfBody: string;
+  /** Its fields of a JSON ReceiveMessage answer, made when stored (see message-json.ts). */
+  readonly json: MessageJson;
+  readonly attributes: Record<string, MessageAttributeValue> | undefined;
+  readonly md5OfAttributes: string | undefined;
+  readonly systemAttributes: Record<string, MessageAttributeValue> | undefined;
+  readonly sentAt: number;
+  readonly senderId: string;
+  /** 0 until the first receive. */
+  firstReceiveAt = 0;
+  receiveCount = 0;
+  state: MessageState = 'ready';
+  /** Bumped on each receive; a receipt handle names the receive it came from. */
+  receiptSeq = 0;
+  /** Bumped on every state change, so heap entries of an earlier state are recognised as stale. */
+  stamp = 0;
+  readonly groupId: string | undefined;
+  readonly deduplicationId: string | undefined;
+  sequenceNumber: string | undefined = undefined;
+  readonly deadLetterSourceArn: string | undefined;
+
+  constructor(input: MessageInput, serial: number) {
+    this.id = input.id;
+    this.serial = serial;
+    this.md5OfBody = input.md5OfBody;
+    this.json = messageJson(input.id, input.md5OfBody, input.body);
+    this.attributes = input.attributes;
+    this.md5OfAttributes = input.md5OfAttributes;
+    this.systemAttributes = input.systemAttributes;
+    this.sentAt = input.sentAt;
+    this.senderId = input.senderId;
+    this.groupId = input.groupId;
+    this.deduplicationId = input.deduplicationId;
+    this.deadLetterSourceArn = input.deadLetterSourceArn;
+  }
+
+  get body(): string {
+    return bodyOf(this.json);
+  }
 }
 
 interface InvisibleEntry {
@@ -93,37 +131,8 @@ export class SqsQueue {
     return { visible: this.counts.ready, notVisible: this.counts.inflight, delayed: this.counts.delayed };
   }
 
-  enqueue(
-    message: Omit<
-      StoredMessage,
-      'serial' | 'json' | 'state' | 'receiptSeq' | 'stamp' | 'firstReceiveAt' | 'receiveCount'
-    >,
-    delaySeconds: number,
-    now: number,
-  ): StoredMessage {
-    // One object shape for every message (no spreads, optional fields always present) keeps the
-    // hot paths monomorphic.
-    const stored: StoredMessage = {
-      id: message.id,
-      serial: ++this.serial,
-      body: message.body,
-      md5OfBody: message.md5OfBody,
-      json: messageJson(message.id, message.md5OfBody, message.body),
-      attributes: message.attributes,
-      md5OfAttributes: message.md5OfAttributes,
-      systemAttributes: message.systemAttributes,
-      sentAt: message.sentAt,
-      senderId: message.senderId,
-      firstReceiveAt: 0,
-      receiveCount: 0,
-      state: 'ready',
-      receiptSeq: 0,
-      stamp: 0,
-      groupId: message.groupId,
-      deduplicationId: message.deduplicationId,
-      sequenceNumber: undefined,
-      deadLetterSourceArn: message.deadLetterSourceArn,
-    };
+  enqueue(message: MessageInput, delaySeconds: number, now: number): StoredMessage {
+    const stored = new StoredMessage(message, ++this.serial);
     if (this.fifo) stored.sequenceNumber = (++this.sequence).toString().padStart(20, '0');
     this.messages.set(stored.serial, stored);
     if (delaySeconds > 0) this.makeInvisible(stored, 'delayed', now + delaySeconds * 1000);
@@ -221,8 +230,10 @@ export class SqsQueue {
    * Puts back a message from a snapshot. In-flight and delayed messages come back visible: a
    * restarted emulator has no consumer holding them any more.
    */
-  restoreMessage(msg: StoredMessage): void {
-    const restored: StoredMessage = { ...msg, serial: ++this.serial, stamp: 0, receiptSeq: 0 };
+  restoreMessage(msg: MessageInput, received: { firstReceiveAt: number; receiveCount: number }): void {
+    const restored = new StoredMessage(msg, ++this.serial);
+    restored.firstReceiveAt = received.firstReceiveAt;
+    restored.receiveCount = received.receiveCount;
     this.messages.set(restored.serial, restored);
     this.makeReady(restored);
   }

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sqsErrors } from './errors.js';
 import { md5Hex, md5OfMessageAttributes, type MessageAttributeValue } from './md5.js';
-import { messageJson } from './message-json.js';
 import { applyAttributes, defaultSettings, renderSettings, type QueueSettings } from './queue-attributes.js';
 import { SqsQueue, type StoredMessage } from './queue.js';
 import { operations } from './operations.js';
@@ -396,27 +395,22 @@ export class SqsEmulator {
       this.queues.set(q.name, queue);
       for (const m of q.messages) {
         const attributes = decode(m.attributes);
-        const md5OfBody = md5Hex(m.body);
-        queue.restoreMessage({
-          id: m.id,
-          serial: 0,
-          body: m.body,
-          md5OfBody,
-          json: messageJson(m.id, md5OfBody, m.body),
-          attributes,
-          md5OfAttributes: attributes ? md5OfMessageAttributes(attributes) : undefined,
-          systemAttributes: decode(m.systemAttributes),
-          sentAt: m.sentAt,
-          senderId: m.senderId,
-          firstReceiveAt: m.firstReceiveAt,
-          receiveCount: m.receiveCount,
-          state: 'ready',
-          receiptSeq: 0,
-          stamp: 0,
-          ...(m.groupId !== undefined ? { groupId: m.groupId } : {}),
-          ...(m.deduplicationId !== undefined ? { deduplicationId: m.deduplicationId } : {}),
-          ...(m.deadLetterSourceArn !== undefined ? { deadLetterSourceArn: m.deadLetterSourceArn } : {}),
-        });
+        queue.restoreMessage(
+          {
+            id: m.id,
+            body: m.body,
+            md5OfBody: md5Hex(m.body),
+            attributes,
+            md5OfAttributes: attributes ? md5OfMessageAttributes(attributes) : undefined,
+            systemAttributes: decode(m.systemAttributes),
+            sentAt: m.sentAt,
+            senderId: m.senderId,
+            groupId: m.groupId,
+            deduplicationId: m.deduplicationId,
+            deadLetterSourceArn: m.deadLetterSourceArn,
+          },
+          { firstReceiveAt: m.firstReceiveAt, receiveCount: m.receiveCount },
+        );
       }
     }
   }

@@ -16,7 +16,7 @@ import {
   type Prng,
 } from '../../../src/local/events/index.js';
 import { md5Hex } from '../../../src/local/sqs/md5.js';
-import { messageJson } from '../../../src/local/sqs/message-json.js';
+import { bodyOf, messageJson } from '../../../src/local/sqs/message-json.js';
 import { SqsEmulator } from '../../../src/local/sqs/sqs-emulator.js';
 
 // The emulator writes event details, envelopes and SQS message bytes straight to text (see
@@ -152,6 +152,8 @@ describe('event bytes', () => {
         const ref = referenceMessageJson(id, md5, body);
         assert.equal(json.toString('utf8'), ref);
         assert.equal(handleAt, Buffer.byteLength(ref.slice(0, ref.indexOf('"ReceiptHandle":"') + 17)));
+        // the queue keeps no other copy of the body: it must come back exactly
+        assert.equal(bodyOf(messageJson(id, md5, body)), body);
       }
     }
   });
