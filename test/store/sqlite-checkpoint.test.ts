@@ -4,6 +4,7 @@
  * and the worker reports what it did when the store closes.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -96,5 +97,34 @@ describe('sqlite store: checkpoints off the main thread', () => {
     // Nothing was left locked by the refused opens.
     const store = new SqliteStore({ dataDir: dir.path, checkpointIntervalMs: 5 });
     await store.close();
+  });
+
+  it('runs its worker in a process started as an ES module (`node --input-type=module -e`)', async () => {
+    const dir = await tempDir('blox-ckpt-');
+    cleanups.push(dir.cleanup);
+    // The worker's source is CommonJS; the flag must not reach it (it did, and the worker failed).
+    const source = `
+      import { SqliteStore } from './src/store/index.ts';
+      import { createLogger } from './src/core/logger.ts';
+      const store = new SqliteStore({ dataDir: ${JSON.stringify(dir.path)}, logger: createLogger({ level: 'debug' }) });
+      await store.put('k', 'v');
+      await store.close();`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(child.status, 0, child.stderr);
+    const lines = child.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string; checkpoints?: unknown });
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 40).map((l) => l.msg),
+      [],
+      'no warning (the worker started)',
+    );
+    const closed = lines.find((l) => l.msg === 'sqlite store closed');
+    assert.ok(closed?.checkpoints, `the worker reported its checkpoints: ${child.stdout}`);
   });
 });

@@ -124,6 +124,9 @@ export function startCheckpointer(
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
+    // The source is CommonJS: a process started with --input-type=module (e.g. `node -e` of ESM)
+    // would otherwise hand that flag to the worker and fail it on `require`.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     workerData: { path, driver, intervalMs, minPages: Math.ceil(MIN_WAL_BYTES / pageSize), idleMs: IDLE_MS },
   });
   // Never what keeps the process alive; the store stops it on close.
