@@ -19,8 +19,8 @@ interface Round {
 /**
  * Launch rounds overlap: a pass does not wait for its StartTask calls, so instances that join
  * while earlier calls are in flight get theirs without waiting for those calls to answer; while
- * calls are in flight, starts go out in whole batches of 10 (ECS's bucket is counted in calls);
- * and no instance is ever launched twice.
+ * calls are in flight, partial batches of 10 wait for more instances (ECS's bucket is counted in
+ * calls); and no instance is ever launched twice.
  */
 describe('daemon scheduler launch rounds (sqlite store)', () => {
   let stack: Stack;
@@ -61,7 +61,7 @@ describe('daemon scheduler launch rounds (sqlite store)', () => {
     await stack?.close();
   });
 
-  it('launches instances that join while earlier calls are in flight, whole batches meanwhile, no duplicates', async () => {
+  it('launches instances that join while earlier calls are in flight, in few calls, no duplicates', async () => {
     const created = await stack.call('POST', '/v1/environments', {
       name: 'rounds',
       instanceGroup: { cluster: 'RoundsCluster' },
@@ -90,8 +90,9 @@ describe('daemon scheduler launch rounds (sqlite store)', () => {
       rounds.some((r) => r.overlapped),
       `a round began while another was in flight: ${JSON.stringify(rounds.map((r) => [r.begin, r.end, r.instances.length]))}`,
     );
-    for (const r of rounds)
-      if (r.overlapped)
-        assert.equal(r.instances.length % 10, 0, 'rounds that overlap go out in whole batches');
+    // While calls are in flight, partial batches wait for the instances joining meanwhile: the 64
+    // instances take 7 calls at best (the scheduler of one round at a time took 7 here too).
+    const calls = rounds.reduce((n, r) => n + Math.ceil(r.instances.length / 10), 0);
+    assert.ok(calls <= 10, `${calls} StartTask calls for 64 instances`);
   });
 });

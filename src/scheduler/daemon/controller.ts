@@ -84,8 +84,8 @@ export class DaemonController {
    */
   private readonly executions = new Set<Promise<void>>();
   private readonly executing = new Map<string, number>();
-  /** Environments whose last pass held back a partial StartTask batch (see `launchable`). */
-  private readonly heldBack = new Set<string>();
+  /** Environments whose last pass held back a partial StartTask batch: how many starts it held (see `launchable`). */
+  private readonly heldBack = new Map<string, number>();
   /** task ARN → when StopTask was sent. */
   private readonly stopping = new Map<string, number>();
   private readonly envCluster = new Map<string, string>();
@@ -387,19 +387,21 @@ export class DaemonController {
 
   /**
    * The actions to carry out now. While earlier calls of the environment are in flight, starts go
-   * out in whole StartTask batches of 10 only: ECS's bucket allows 100 modify calls at once, so a
+   * out in whole StartTask batches of 10: ECS's bucket allows 100 modify calls at once, so a
    * partial batch per pass (a pass every few tens of ms while a fleet joins) would cost calls
-   * the join needs. The remainder is planned again when the calls in flight finish (or sooner,
-   * with the next change), and goes out whole once nothing else is in flight.
+   * the join needs. The remainder waits while instances keep joining; it goes out when a pass
+   * finds the same remainder as the one before (nothing joined since: waiting gains nothing) or
+   * when the calls in flight are done.
    */
   private launchable(name: string, actions: readonly Action[]): readonly Action[] {
+    const heldBefore = this.heldBack.get(name);
     this.heldBack.delete(name);
     if (!this.executing.has(name)) return actions;
     let starts = 0;
     for (const a of actions) if (a.type === 'start') starts++;
     const keep = starts - (starts % START_TASK_BATCH);
-    if (keep === starts) return actions;
-    this.heldBack.add(name);
+    if (keep === starts || starts === heldBefore) return actions;
+    this.heldBack.set(name, starts - keep);
     let n = 0;
     return actions.filter((a) => a.type !== 'start' || n++ < keep);
   }
