@@ -6,7 +6,14 @@ import { instanceEventJson } from './instance-event-json.js';
 import { taskApiJson, taskEventJson } from './task-json.js';
 import type { EcsState } from './state.js';
 import type { TimerQueue } from './timers.js';
-import type { ClusterRecord, EcsChange, EcsChangeListener, InstanceRecord, TaskRecord } from './types.js';
+import type {
+  ClusterRecord,
+  EcsChange,
+  EcsChangeListener,
+  InstanceRecord,
+  TaskChangeSummary,
+  TaskRecord,
+} from './types.js';
 import type { Input } from './validate.js';
 import { invalidParameter, optString } from './validate.js';
 
@@ -25,6 +32,7 @@ class WrittenChange implements EcsChange {
     /** The task's or container instance's ARN (the event's resource). */
     readonly arn: string,
     readonly time: string,
+    readonly task?: TaskChangeSummary,
   ) {}
 
   get detail(): Record<string, unknown> {
@@ -158,7 +166,16 @@ export class EcsContext {
     this.stale.add(task);
     this.schedulePrepare();
     if (this.listeners.size === 0) return;
-    this.emit(new WrittenChange('task', taskEventJson(task), task.arn, isoTime(task.updatedAt)));
+    const summary: TaskChangeSummary = {
+      taskArn: task.arn,
+      containerInstanceArn: task.instanceArn,
+      group: task.group,
+      lastStatus: task.lastStatus,
+      desiredStatus: task.desiredStatus,
+      taskDefinitionArn: task.taskDefinitionArn,
+      ...(task.startedBy !== undefined ? { startedBy: task.startedBy } : {}),
+    };
+    this.emit(new WrittenChange('task', taskEventJson(task), task.arn, isoTime(task.updatedAt), summary));
   }
 
   instanceChanged(inst: InstanceRecord): void {

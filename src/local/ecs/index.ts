@@ -1,6 +1,6 @@
 /** The local Amazon ECS emulator. */
 export { EcsEmulator, ECS_OPERATIONS, ECS_TARGET_PREFIX, type EcsEmulatorOptions } from './emulator.js';
-export type { EcsChange, EcsChangeListener } from './types.js';
+export type { EcsChange, EcsChangeListener, TaskChangeSummary } from './types.js';
 export {
   FleetError,
   type CrashSelector,

@@ -148,6 +148,22 @@ export interface EcsChange {
   detail: Record<string, unknown>;
   /** ISO-8601 time of the change (= detail.updatedAt). */
   time: string;
+  /**
+   * For a task change: the fields a watcher of placements reads, as of the change, without the
+   * cost of building `detail` (a JSON parse of the whole task per change).
+   */
+  task?: TaskChangeSummary;
+}
+
+/** A task's identity, place and status at one change (the same values as in `detail`). */
+export interface TaskChangeSummary {
+  taskArn: string;
+  containerInstanceArn: string;
+  group: string;
+  lastStatus: string;
+  desiredStatus: string;
+  taskDefinitionArn: string;
+  startedBy?: string;
 }
 
 export type EcsChangeListener = (change: EcsChange) => void;

@@ -199,6 +199,28 @@ describe('ECS tasks: lifecycle and change feed', () => {
         'RUNNING',
     );
   });
+
+  it('every task change carries a summary with the same values as its detail', () => {
+    const taskChanges = changes.filter((c) => c.kind === 'task');
+    assert.ok(taskChanges.length >= 6, `${taskChanges.length} task changes`);
+    for (const c of taskChanges) {
+      const d = c.detail as Record<string, unknown>;
+      assert.deepEqual(c.task, {
+        taskArn: d.taskArn,
+        containerInstanceArn: d.containerInstanceArn,
+        group: d.group,
+        lastStatus: d.lastStatus,
+        desiredStatus: d.desiredStatus,
+        taskDefinitionArn: d.taskDefinitionArn,
+        ...(d.startedBy !== undefined ? { startedBy: d.startedBy } : {}),
+      });
+    }
+    assert.ok(
+      taskChanges.some((c) => c.task!.lastStatus !== c.task!.desiredStatus),
+      'changes in several states were compared',
+    );
+    for (const c of changes) if (c.kind !== 'task') assert.equal(c.task, undefined);
+  });
 });
 
 describe('ECS tasks: RunTask placement', () => {

@@ -32,17 +32,19 @@ export class TaskTimeline {
 
   constructor(aws: LocalAws) {
     aws.ecs.onChange((c) => {
-      if (c.kind !== 'task') return;
-      const d = c.detail as Record<string, string>;
+      // The change's summary, not its detail: building detail parses the whole task's JSON, and
+      // benchmarks keep this timeline in the emulator's process, on its critical path.
+      const d = c.task;
+      if (!d) return;
       const task: TimelineTask = {
-        instance: d.containerInstanceArn ?? '',
-        group: d.group ?? '',
-        lastStatus: d.lastStatus ?? '',
-        desiredStatus: d.desiredStatus ?? '',
-        taskDefinitionArn: d.taskDefinitionArn ?? '',
+        instance: d.containerInstanceArn,
+        group: d.group,
+        lastStatus: d.lastStatus,
+        desiredStatus: d.desiredStatus,
+        taskDefinitionArn: d.taskDefinitionArn,
         ...(d.startedBy ? { startedBy: d.startedBy } : {}),
       };
-      const arn = d.taskArn!;
+      const arn = d.taskArn;
       const before = this.tasks.get(arn);
       if (before) this.count(arn, before, -1);
       this.tasks.set(arn, task);
