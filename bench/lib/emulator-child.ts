@@ -2,9 +2,12 @@
  * The local AWS emulator in its own process (as AWS is remote in production), with commands to
  * populate it and fill its queue without costing the measured process anything.
  */
+import { StartTaskCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalAws } from '../../src/local/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { cpuMs } from './machine.js';
+import { pool } from './stats.js';
 import { epochMs, taskEvent, taskEvents } from './fixtures.js';
 import { TaskTimeline } from '../../test/scheduler/support/timeline.js';
 
@@ -35,11 +38,11 @@ export async function childMain(init: EmulatorChildInit | null) {
   /** Epoch time (ms) each task was first seen, by group: when ECS accepted its StartTask. */
   const created = new Map<string, Map<string, number>>();
   aws.ecs.onChange((c) => {
-    if (c.kind !== 'task') return;
-    const d = c.detail as { taskArn?: string; group?: string };
-    let byArn = created.get(d.group ?? '');
-    if (!byArn) created.set(d.group ?? '', (byArn = new Map()));
-    if (d.taskArn && !byArn.has(d.taskArn)) byArn.set(d.taskArn, epochMs());
+    const d = c.task; // not c.detail: that parses the whole task's JSON per change
+    if (!d) return;
+    let byArn = created.get(d.group);
+    if (!byArn) created.set(d.group, (byArn = new Map()));
+    if (!byArn.has(d.taskArn)) byArn.set(d.taskArn, epochMs());
   });
   const registerTaskDefinition = (a: { family: string; memory?: number }): string => {
     const out = aws.ecs.callSync('RegisterTaskDefinition', {
@@ -77,6 +80,67 @@ export async function childMain(init: EmulatorChildInit | null) {
       aws.ecs.tick();
       // the emulator's own events of this population are not part of any measurement
       queue.purge();
+      return null;
+    },
+    /**
+     * One unmeasured join on a scratch cluster, over HTTP as Blox calls: `instances` register, their
+     * tasks start (StartTask of 10, 16 in flight, throttling off meanwhile) and run, every event is
+     * received and deleted, then the instances terminate and the queue is purged. Why: a run's
+     * emulator is a fresh Node process whose code V8 has not compiled yet, and it spent about twice
+     * the CPU per started task of the same code warm; the AWS it stands in for is a warm service.
+     * Leaves the throttle buckets full (re-configured) and the scratch cluster deleted.
+     */
+    async warm(a: { instances: number }) {
+      const cluster = 'warm-up';
+      const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+      const ecs = new ECSClient({ endpoint: aws.endpoint, region: aws.region, credentials });
+      const sqs = new SQSClient({ endpoint: aws.endpoint, region: aws.region, credentials });
+      const throttled = aws.ecs.throttling().enabled;
+      aws.ecs.setThrottling(false);
+      try {
+        aws.ecs.callSync('CreateCluster', { clusterName: cluster });
+        const td = registerTaskDefinition({ family: cluster });
+        aws.ecs.fleet.scale(cluster, a.instances);
+        const arns = aws.ecs.fleet.instances(cluster).map((i) => i.containerInstanceArn);
+        const running = timeline.runningAt(cluster, arns.length, undefined, 60_000);
+        await pool(Math.ceil(arns.length / 10), 16, (b) =>
+          ecs.send(
+            new StartTaskCommand({
+              cluster,
+              taskDefinition: td,
+              group: cluster,
+              containerInstances: arns.slice(b * 10, b * 10 + 10),
+            }),
+          ),
+        );
+        await running;
+        aws.ecs.fleet.scale(cluster, 0);
+        // Past the task stop delay and the event hold: every event of the warm-up is queued.
+        await new Promise((r) => setTimeout(r, 500));
+        const queueUrl = aws.queueUrl('blox_queue');
+        await pool(4, 4, async () => {
+          for (;;) {
+            const out = await sqs.send(
+              new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+            );
+            if (!out.Messages?.length) return;
+            await sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: queueUrl,
+                Entries: out.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+              }),
+            );
+          }
+        });
+        queue.purge();
+        // Gone from ListClusters: a reconcile of Blox's, which lists every cluster, must not
+        // describe the warm-up's 1,000 instances and tasks during the measured join (it did).
+        aws.ecs.callSync('DeleteCluster', { cluster });
+      } finally {
+        aws.ecs.setThrottling(throttled);
+        ecs.destroy();
+        sqs.destroy();
+      }
       return null;
     },
     /** Purges the event queue (populate's own events). */
