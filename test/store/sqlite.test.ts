@@ -147,16 +147,16 @@ describe('sqlite store specifics', () => {
     }
   });
 
-  it('a new file gets 16 KB pages; an existing file keeps the page size it was created with', async () => {
+  it('a new file gets the page size asked for (4 KB by default); an existing file keeps its own', async () => {
     const path = await dir();
-    const old = new SqliteStore({ dataDir: path, pageSize: 4096 });
-    assert.equal(old.pageSize, 4096);
+    const old = new SqliteStore({ dataDir: path, pageSize: 16384 });
+    assert.equal(old.pageSize, 16384);
     await old.put('k', 'v1');
     await old.close();
-    // Reopened with the default: the 4 KB file stays 4 KB and reads and writes as before.
+    // Reopened with the default: the 16 KB file stays 16 KB and reads and writes as before.
     const reopened = new SqliteStore({ dataDir: path });
     try {
-      assert.equal(reopened.pageSize, 4096);
+      assert.equal(reopened.pageSize, 16384);
       assert.equal((await reopened.get('k'))?.value, 'v1');
       await reopened.put('k', 'v2'.repeat(5000));
       assert.equal((await reopened.get('k'))?.version, 2);
@@ -165,7 +165,7 @@ describe('sqlite store specifics', () => {
     }
     const fresh = new SqliteStore({ dataDir: await dir() });
     try {
-      assert.equal(fresh.pageSize, 16384);
+      assert.equal(fresh.pageSize, 4096);
     } finally {
       await fresh.close();
     }
