@@ -17,18 +17,13 @@ import type { InstanceRecord } from './types.js';
 
 const J = JSON.stringify;
 
-/** The event form of resources(): `[CPU, MEMORY, PORTS, PORTS_UDP]` as JSON text. */
-function resourcesEventJson(
-  cpu: number,
-  memory: number,
-  tcp: readonly string[],
-  udp: readonly string[],
-): string {
+/** The event form of resources(): `[CPU, MEMORY, PORTS, PORTS_UDP]` as JSON text (ports given as JSON). */
+function resourcesEventJson(cpu: number, memory: number, tcpJson: string, udpJson: string): string {
   return (
     `[{"name":"CPU","type":"INTEGER","integerValue":${J(cpu)}}` +
     `,{"name":"MEMORY","type":"INTEGER","integerValue":${J(memory)}}` +
-    `,{"name":"PORTS","type":"STRINGSET","stringSetValue":${J(tcp)}}` +
-    `,{"name":"PORTS_UDP","type":"STRINGSET","stringSetValue":${J(udp)}}]`
+    `,{"name":"PORTS","type":"STRINGSET","stringSetValue":${tcpJson}}` +
+    `,{"name":"PORTS_UDP","type":"STRINGSET","stringSetValue":${udpJson}}]`
   );
 }
 
@@ -92,13 +87,13 @@ interface SteadyParts {
   /** `,"registeredAt":…,"registeredResources":[…]`. */
   registration: string;
   registeredAt: number;
-  registered: InstanceRecord['registered'];
+  registered: InstanceRecord['registered'] | undefined;
   /** JSON of the registered ports: the remaining ones while none is in use. */
   tcp: string;
   udp: string;
   /** `,"versionInfo":{…}`. */
   versionText: string;
-  versionInfo: InstanceRecord['versionInfo'];
+  versionInfo: InstanceRecord['versionInfo'] | undefined;
   agentHash: string | undefined;
   agentVersion: string | undefined;
   dockerVersion: string | undefined;
@@ -106,14 +101,31 @@ interface SteadyParts {
 
 const steady = new WeakMap<InstanceRecord, SteadyParts>();
 
+/** Parts written from nothing: every section differs from its instance's values (attribute JSON is never ''). */
+function unwritten(): SteadyParts {
+  return {
+    identity: '',
+    attributes: '',
+    clusterArn: '',
+    arn: '',
+    ec2InstanceId: '',
+    registration: '',
+    registeredAt: NaN,
+    registered: undefined,
+    tcp: '',
+    udp: '',
+    versionText: '',
+    versionInfo: undefined,
+    agentHash: undefined,
+    agentVersion: undefined,
+    dockerVersion: undefined,
+  };
+}
+
 function steadyParts(inst: InstanceRecord): SteadyParts {
   const attributes = attributesJson(inst.attributes);
   let parts = steady.get(inst);
-  if (!parts) {
-    parts = writeSteady(inst, attributes);
-    steady.set(inst, parts);
-    return parts;
-  }
+  if (!parts) steady.set(inst, (parts = unwritten()));
   if (
     parts.attributes !== attributes ||
     parts.clusterArn !== inst.clusterArn ||
@@ -128,11 +140,13 @@ function steadyParts(inst: InstanceRecord): SteadyParts {
   }
   const r = inst.registered;
   if (parts.registeredAt !== inst.registeredAt || parts.registered !== r) {
-    parts.registration = registrationJson(inst);
-    parts.registeredAt = inst.registeredAt;
-    parts.registered = r;
     parts.tcp = J(r.tcp);
     parts.udp = J(r.udp);
+    parts.registration =
+      optIso('registeredAt', inst.registeredAt) +
+      `,"registeredResources":${resourcesEventJson(r.cpu, r.memory, parts.tcp, parts.udp)}`;
+    parts.registeredAt = inst.registeredAt;
+    parts.registered = r;
   }
   const v = inst.versionInfo;
   if (
@@ -150,42 +164,12 @@ function steadyParts(inst: InstanceRecord): SteadyParts {
   return parts;
 }
 
-function writeSteady(inst: InstanceRecord, attributes: string): SteadyParts {
-  const r = inst.registered;
-  const v = inst.versionInfo;
-  return {
-    identity: identityJson(inst, attributes),
-    attributes,
-    clusterArn: inst.clusterArn,
-    arn: inst.arn,
-    ec2InstanceId: inst.ec2InstanceId,
-    registration: registrationJson(inst),
-    registeredAt: inst.registeredAt,
-    registered: r,
-    tcp: J(r.tcp),
-    udp: J(r.udp),
-    versionText: `,"versionInfo":${J({ ...v })}`,
-    versionInfo: v,
-    agentHash: v.agentHash,
-    agentVersion: v.agentVersion,
-    dockerVersion: v.dockerVersion,
-  };
-}
-
 function identityJson(inst: InstanceRecord, attributes: string): string {
   return (
     `,"attachments":[],"attributes":${attributes}` +
     opt('clusterArn', inst.clusterArn) +
     opt('containerInstanceArn', inst.arn) +
     opt('ec2InstanceId', inst.ec2InstanceId)
-  );
-}
-
-function registrationJson(inst: InstanceRecord): string {
-  const r = inst.registered;
-  return (
-    optIso('registeredAt', inst.registeredAt) +
-    `,"registeredResources":${resourcesEventJson(r.cpu, r.memory, r.tcp, r.udp)}`
   );
 }
 
@@ -201,10 +185,7 @@ export function instanceEventJson(inst: InstanceRecord): string {
     parts.identity +
     opt('pendingTasksCount', inst.pendingTasksCount) +
     parts.registration +
-    `,"remainingResources":[{"name":"CPU","type":"INTEGER","integerValue":${J(inst.remainingCpu)}}` +
-    `,{"name":"MEMORY","type":"INTEGER","integerValue":${J(inst.remainingMemory)}}` +
-    `,{"name":"PORTS","type":"STRINGSET","stringSetValue":${tcp}}` +
-    `,{"name":"PORTS_UDP","type":"STRINGSET","stringSetValue":${udp}}]` +
+    `,"remainingResources":${resourcesEventJson(inst.remainingCpu, inst.remainingMemory, tcp, udp)}` +
     opt('runningTasksCount', inst.runningTasksCount) +
     opt('status', inst.status) +
     optIso('updatedAt', inst.updatedAt) +
