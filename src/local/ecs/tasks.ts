@@ -102,10 +102,6 @@ class InstanceCandidate implements PlacementCandidate {
   }
 }
 
-function candidateOf(inst: InstanceRecord, needs: { tcp: boolean; udp: boolean }): PlacementCandidate {
-  return new InstanceCandidate(inst, needs);
-}
-
 function constraintsOf(input: Input, td: TaskDefinitionRecord): PlacementConstraint[] {
   const list = optObjectList(input, 'placementConstraints') ?? [];
   const all = [...td.placementConstraints, ...list];
@@ -179,7 +175,7 @@ export function runTask(ctx: EcsContext, raw: unknown): JsonText {
       if (inst.status === 'ACTIVE') instances.push(inst);
   if (instances.length === 0) throw invalidParameter('No Container Instances were found in your cluster.');
   const needs = { tcp: req.tcp.length > 0, udp: req.udp.length > 0 };
-  const candidates = instances.map((inst) => candidateOf(inst, needs));
+  const candidates = instances.map((inst) => new InstanceCandidate(inst, needs));
   const group = options.group ?? `family:${td.family}`;
   const result = placeTasks(candidates, {
     count,
@@ -249,7 +245,7 @@ export function startTask(ctx: EcsContext, raw: unknown): JsonText {
       failures.push({ arn: inst.arn, reason: inst.status });
       continue;
     }
-    const reason = refusal(candidateOf(inst, needs), {
+    const reason = refusal(new InstanceCandidate(inst, needs), {
       group,
       cpu: req.cpu,
       memory: req.memory,
