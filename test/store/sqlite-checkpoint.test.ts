@@ -99,32 +99,34 @@ describe('sqlite store: checkpoints off the main thread', () => {
     await store.close();
   });
 
-  it('runs its worker in a process started as an ES module (`node --input-type=module -e`)', async () => {
-    const dir = await tempDir('blox-ckpt-');
-    cleanups.push(dir.cleanup);
-    // The worker's source is CommonJS; the flag must not reach it (it did, and the worker failed).
-    const source = `
+  for (const flags of [['--input-type=module'], ['--max-semi-space-size=16', '--input-type=module']])
+    it(`runs its worker in a process started with ${flags.join(' ')} (\`node -e\` of ESM)`, async () => {
+      const dir = await tempDir('blox-ckpt-');
+      cleanups.push(dir.cleanup);
+      // The worker's source is CommonJS; --input-type must not reach it (it did, and the worker
+      // failed), and V8 flags made the Worker constructor throw (the process could not open a store).
+      const source = `
       import { SqliteStore } from './src/store/index.ts';
       import { createLogger } from './src/core/logger.ts';
       const store = new SqliteStore({ dataDir: ${JSON.stringify(dir.path)}, logger: createLogger({ level: 'debug' }) });
       await store.put('k', 'v');
       await store.close();`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
-      cwd: new URL('../../', import.meta.url).pathname,
-      encoding: 'utf8',
-      timeout: 30_000,
+      const child = spawnSync(process.execPath, ['--import', 'tsx', ...flags, '-e', source], {
+        cwd: new URL('../../', import.meta.url).pathname,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(child.status, 0, child.stderr);
+      const lines = child.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string; checkpoints?: unknown });
+      assert.deepEqual(
+        lines.filter((l) => l.level >= 40).map((l) => l.msg),
+        [],
+        'no warning (the worker started)',
+      );
+      const closed = lines.find((l) => l.msg === 'sqlite store closed');
+      assert.ok(closed?.checkpoints, `the worker reported its checkpoints: ${child.stdout}`);
     });
-    assert.equal(child.status, 0, child.stderr);
-    const lines = child.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { level: number; msg: string; checkpoints?: unknown });
-    assert.deepEqual(
-      lines.filter((l) => l.level >= 40).map((l) => l.msg),
-      [],
-      'no warning (the worker started)',
-    );
-    const closed = lines.find((l) => l.msg === 'sqlite store closed');
-    assert.ok(closed?.checkpoints, `the worker reported its checkpoints: ${child.stdout}`);
-  });
 });

@@ -124,9 +124,10 @@ export function startCheckpointer(
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    // The source is CommonJS: a process started with --input-type=module (e.g. `node -e` of ESM)
-    // would otherwise hand that flag to the worker and fail it on `require`.
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    // None of the process's flags: the source is self-contained CommonJS (the driver by absolute
+    // path), and inherited ones break it — --input-type=module fails its `require`, and V8 flags
+    // such as --max-semi-space-size make the Worker constructor throw.
+    execArgv: [],
     workerData: { path, driver, intervalMs, minPages: Math.ceil(MIN_WAL_BYTES / pageSize), idleMs: IDLE_MS },
   });
   // Never what keeps the process alive; the store stops it on close.
