@@ -283,8 +283,11 @@ export class SqliteStore implements Store {
     // The checkpoint worker copies the WAL back; a commit checkpoints itself only past this
     // safety limit (~40 MB of WAL: the worker failed or fell behind), and then finds little left to copy.
     db.pragma(`wal_autocheckpoint = ${Math.ceil(AUTOCHECKPOINT_BYTES / this.pageSize)}`);
-    // A 64 MiB page cache: cheaper commits on the ingest path.
-    db.pragma('cache_size = -65536');
+    // An 8 MiB page cache (SQLite's default is 2 MiB), not more: a B-tree balance renumbers pages
+    // through the lock-byte page's number, and the commit after it then scans the cache's whole
+    // hash table to drop pages past the end of the file — at 64 MiB that took ~200 µs a commit
+    // and cost 100,000-event ingest 15% (docs/store.md, "Page cache").
+    db.pragma('cache_size = -8192');
     try {
       prepareLayout(db, this.path, this.logger);
     } catch (err) {
