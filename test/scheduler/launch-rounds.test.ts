@@ -19,8 +19,8 @@ interface Round {
 /**
  * Launch rounds overlap: a pass does not wait for its StartTask calls, so instances that join
  * while earlier calls are in flight get theirs without waiting for those calls to answer; while
- * calls are in flight, partial batches of 10 wait for more instances (ECS's bucket is counted in
- * calls); and no instance is ever launched twice.
+ * instances keep joining, partial batches of 10 wait for more (ECS's bucket is counted in calls),
+ * and go out once nothing new joins; and no instance is ever launched twice.
  */
 describe('daemon scheduler launch rounds (sqlite store)', () => {
   let stack: Stack;
@@ -94,5 +94,15 @@ describe('daemon scheduler launch rounds (sqlite store)', () => {
     // instances take 7 calls at best (the scheduler of one round at a time took 7 here too).
     const calls = rounds.reduce((n, r) => n + Math.ceil(r.instances.length / 10), 0);
     assert.ok(calls <= 10, `${calls} StartTask calls for 64 instances`);
+  });
+
+  it('launches a lone instance that joins later: the held-back partial batch goes out', async () => {
+    const before = rounds.length;
+    const d = (await stack.call('GET', '/v1/environments/rounds')).body.currentDeployment as string;
+    stack.aws.ecs.fleet.scale('RoundsCluster', 65);
+    await waitFor('65 tasks running', async () => (await runningStartedBy(stack.ecs, cluster, d)) === 65, W);
+    const later = rounds.slice(before).flatMap((r) => r.instances);
+    assert.equal(later.length, 1, `one launch for the one new instance: ${JSON.stringify(later)}`);
+    assert.deepEqual(stack.timeline.duplicates, []);
   });
 });

@@ -52,6 +52,8 @@ export interface DaemonControllerOptions {
 }
 
 const TOMB = 'tombstone:';
+/** How soon a pass that held back a partial StartTask batch looks again (see `launchable`). */
+const HOLD_RECHECK_MS = 10;
 
 /**
  * A launch intent as the leader tracks it: the intent, its time as a number (the planner and the
@@ -382,21 +384,21 @@ export class DaemonController {
       mode === 'rolling' ||
       plan.backingOff > 0 ||
       plan.counts.failed > 0;
+    if (this.heldBack.has(env.name)) return { requeueAfterMs: HOLD_RECHECK_MS };
     return busy ? { requeueAfterMs: this.options.activeRequeueMs ?? 1000 } : undefined;
   }
 
   /**
-   * The actions to carry out now. While earlier calls of the environment are in flight, starts go
-   * out in whole StartTask batches of 10: ECS's bucket allows 100 modify calls at once, so a
-   * partial batch per pass (a pass every few tens of ms while a fleet joins) would cost calls
-   * the join needs. The remainder waits while instances keep joining; it goes out when a pass
-   * finds the same remainder as the one before (nothing joined since: waiting gains nothing) or
-   * when the calls in flight are done.
+   * The actions to carry out now. Starts go out in whole StartTask batches of 10 while instances
+   * keep joining: ECS's bucket allows 100 modify calls at once, so a partial batch per pass (a pass
+   * every few tens of ms while a fleet joins) would cost calls the join needs. The remainder goes
+   * out when a pass finds the same number of starts as the one before held back (nothing joined
+   * since: waiting gains nothing); a pass that holds some back looks again `HOLD_RECHECK_MS` later,
+   * so a lone instance, or the last of a join, waits that long and no more.
    */
   private launchable(name: string, actions: readonly Action[]): readonly Action[] {
     const heldBefore = this.heldBack.get(name);
     this.heldBack.delete(name);
-    if (!this.executing.has(name)) return actions;
     let starts = 0;
     for (const a of actions) if (a.type === 'start') starts++;
     const keep = starts - (starts % START_TASK_BATCH);
