@@ -227,6 +227,17 @@ export async function childMain(init: EmulatorChildInit | null) {
       return null;
     },
     maxUnavailable: () => timeline.maxUnavailable,
+    /** Tasks of `group` RUNNING and desired RUNNING now. */
+    running: (a: { group: string }) => timeline.running(a.group),
+    /** Messages in blox_queue, visible or not (received and not yet deleted) or delayed. */
+    queued() {
+      const s = queue.stats(Date.now());
+      return s.visible + s.notVisible + s.delayed;
+    },
+    deleteCluster(a: { cluster: string }) {
+      aws.ecs.callSync('DeleteCluster', { cluster: a.cluster });
+      return null;
+    },
     throttling(a: { enabled: boolean }) {
       aws.ecs.setThrottling(a.enabled);
       return null;

@@ -6,7 +6,8 @@
  * an unmeasured join on a scratch cluster (a fresh process spent about twice the CPU per started
  * task of the same code warm; the AWS it stands in for is a warm service); Blox (state service with
  * SQS ingest, index, daemon scheduler, one HTTP app) runs in the measuring process as `blox up`
- * composes it. The ground truth — when every instance runs its daemon task, duplicates, instances
+ * composes it, and is warmed up too, by an unmeasured join through it (warmBlox): a scheduler is a
+ * long-running process when its fleet scales, not one started a moment before. The ground truth — when every instance runs its daemon task, duplicates, instances
  * without a running task during a rolling update — is kept by the emulator process from its own
  * change feed, timed there on the epoch clock, so the measured process pays nothing for it.
  * One extra row keeps the former layout (the emulator inside the measuring process, sharing its
@@ -28,7 +29,7 @@ import { openStore } from '../../src/store/index.js';
 import { tempDir, waitFor } from '../../test/support/env.js';
 import { createCluster, registerTaskDefinition } from '../../test/scheduler/support/harness.js';
 import { startStack, type Backend } from '../../test/scheduler/support/stack.js';
-import { startChild } from '../lib/child.js';
+import { startChild, type ChildHandle } from '../lib/child.js';
 import { etcdFor } from '../lib/etcd.js';
 import type { Figures } from '../lib/figure.js';
 import { epochMs } from '../lib/fixtures.js';
@@ -52,6 +53,8 @@ export interface SchedulingPlan {
   startDelayMs: number;
   /** The throttled join size that also runs in the former one-process layout (an extra row), if any. */
   oneProcessAt?: number;
+  /** Instances of Blox's unmeasured warm-up join before each measured run (warmBlox). */
+  bloxWarmUp: number;
 }
 
 export function schedulingPlan(quick: boolean): SchedulingPlan {
@@ -59,7 +62,7 @@ export function schedulingPlan(quick: boolean): SchedulingPlan {
   // minutes for the whole suite) shortens that, rolls in 4 waves rather than 10, and leaves out the
   // unthrottled join (the same run with throttling off, plus the emulator alone).
   return quick
-    ? { throttled: [40], unthrottled: [], rollingAt: 40, rollingPct: 25, startDelayMs: 100 }
+    ? { throttled: [40], unthrottled: [], rollingAt: 40, rollingPct: 25, startDelayMs: 100, bloxWarmUp: 40 }
     : {
         throttled: [100, 1000],
         unthrottled: [1000, 10_000],
@@ -67,6 +70,7 @@ export function schedulingPlan(quick: boolean): SchedulingPlan {
         rollingPct: 10,
         startDelayMs: 1000,
         oneProcessAt: 1000,
+        bloxWarmUp: 1000,
       };
 }
 
@@ -92,6 +96,8 @@ interface RunOptions {
   rolling: boolean;
   startDelayMs: number;
   rollingPct: number;
+  /** Instances of Blox's unmeasured warm-up join before the measured one (warmBlox); 0: none. */
+  warmBlox: number;
 }
 
 const EMULATOR = new URL('../lib/emulator-child.ts', import.meta.url).pathname;
@@ -100,19 +106,70 @@ const JOIN_TIMEOUT_MS = 300_000;
 const WARM_UP_INSTANCES = 1000;
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers of the scheduler API are read loosely */
-type Call = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => Promise<any>;
+type Call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => Promise<any>;
 
-/** Creates environment `bench` and deploys it on the empty cluster; answers the environment. */
-async function deployEmpty(call: Call, cluster: string, taskDefinition: string, rollingPct: number) {
+/** Creates environment `name` and deploys it on the empty cluster; answers the environment. */
+async function deployEmpty(
+  call: Call,
+  cluster: string,
+  taskDefinition: string,
+  rollingPct: number,
+  name = 'bench',
+) {
   const env = await call('POST', '/v1/environments', {
-    name: 'bench',
+    name,
     instanceGroup: { cluster },
     taskDefinition,
     deploymentConfiguration: { maxUnavailable: `${rollingPct}%` },
   });
-  const d = await call('POST', `/v1/environments/bench/deployments?deploymentToken=${env.deploymentToken}`);
-  await completed(call, d.id, 30_000);
+  const d = await call('POST', `/v1/environments/${name}/deployments?deploymentToken=${env.deploymentToken}`);
+  await completed(call, d.id, 30_000, name);
   return env as { group: string; deploymentToken: string };
+}
+
+/** Cluster and environment of Blox's unmeasured warm-up join. */
+const BLOX_WARM_UP = 'blox-warm-up';
+
+/**
+ * One unmeasured join through Blox itself before the measured one, so the measured join meets a
+ * Blox that has been running (a deployment's scheduler is a long-lived process when its fleet
+ * scales; a fresh one runs its ingest, store, index and planning code cold, before V8 has compiled
+ * it). Environment `blox-warm-up` on a scratch cluster of `instances` (emulator throttling off
+ * meanwhile): every instance gets its daemon task, then the instances terminate (their tasks stop),
+ * the environment is deleted, Blox takes every event of it off the queue, and the cluster is
+ * deleted. Then waits until the scheduler's own StartTask pacing bucket (ECS's modify bucket, 100 +
+ * 40/s) has refilled, so the measured join starts with the burst ECS grants an idle account.
+ */
+async function warmBlox(emu: ChildHandle, call: Call, instances: number, throttling: boolean): Promise<void> {
+  await emu.call('throttling', { enabled: false });
+  try {
+    const td = await emu.call<string>('cluster', { cluster: BLOX_WARM_UP, family: BLOX_WARM_UP });
+    const env = await deployEmpty(call, BLOX_WARM_UP, td, 10, BLOX_WARM_UP);
+    await emu.call('scale', { cluster: BLOX_WARM_UP, instances });
+    await emu.call('runningAt', { group: env.group, count: instances, timeoutMs: 120_000 }, 130_000);
+    const { last } = await emu.call<{ last: number }>('created', { group: env.group });
+    await emu.call('scale', { cluster: BLOX_WARM_UP, instances: 0 });
+    await waitFor(
+      'the warm-up tasks stopped',
+      async () => (await emu.call<number>('running', { group: env.group })) === 0,
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+    // Past the emulator's event hold, every event of the warm-up is queued; then Blox has
+    // committed each once the queue is empty (it deletes a message after its write). Only then is
+    // the environment deleted, so it has no task left to stop.
+    await new Promise((r) => setTimeout(r, 500));
+    await waitFor('Blox took every warm-up event', async () => (await emu.call<number>('queued')) === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    await call('DELETE', `/v1/environments/${BLOX_WARM_UP}`);
+    // Gone from ListClusters, so no reconcile describes it during the measured join.
+    await emu.call('deleteCluster', { cluster: BLOX_WARM_UP });
+    const refilled = last + (MODIFY_BURST / MODIFY_PER_S) * 1000 + 100;
+    if (epochMs() < refilled) await new Promise((r) => setTimeout(r, refilled - epochMs()));
+  } finally {
+    await emu.call('throttling', { enabled: throttling });
+  }
 }
 
 /** Deploys `taskDefinition` as an update of `bench`; answers the new deployment's id. */
@@ -124,10 +181,10 @@ async function deployUpdate(call: Call, taskDefinition: string): Promise<string>
   return (await call('POST', `/v1/environments/bench/deployments?deploymentToken=${upd.deploymentToken}`)).id;
 }
 
-async function completed(call: Call, id: string, timeoutMs: number): Promise<void> {
+async function completed(call: Call, id: string, timeoutMs: number, env = 'bench'): Promise<void> {
   await waitFor(
     `deployment ${id} completes`,
-    async () => (await call('GET', `/v1/environments/bench/deployments/${id}`)).status === 'completed',
+    async () => (await call('GET', `/v1/environments/${env}/deployments/${id}`)).status === 'completed',
     { timeoutMs, intervalMs: 50 },
   );
 }
@@ -184,6 +241,7 @@ export async function oneRun(
           throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
         return res.body ? JSON.parse(res.body) : undefined;
       };
+      if (o.warmBlox > 0) await warmBlox(emu, call, o.warmBlox, o.throttling);
       const env = await deployEmpty(call, 'bench', td1, o.rollingPct);
       const dup0 = await emu.call<number>('duplicates');
       probe?.(blox);
@@ -345,6 +403,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
               rolling,
               startDelayMs: plan.startDelayMs,
               rollingPct: plan.rollingPct,
+              warmBlox: plan.bloxWarmUp,
             }),
           );
           logRun(backendName, n, 'throttled', r, runs.at(-1)!);
@@ -365,7 +424,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
           better: 'lower',
           runs: runs.map((x) => x.join),
           ceiling: { label: boundLabel, median: joinBound, unit: 'ms' },
-          note: `emulator throttling on at ECS rates, in its own process (AWS is remote), warmed up by an unmeasured 1,000-instance join on a scratch cluster it then deletes; Blox composed as \`blox up\` in the measuring process, state through SQS events, ingest and the index; timed on the emulator's epoch clock from the moment it has registered every instance (its registration work, median ${Math.round(summarize(runs.map((x) => x.register)).median)} ms, comes before) to the change that made the n-th daemon task RUNNING.`,
+          note: `emulator throttling on at ECS rates, in its own process (AWS is remote), warmed up by an unmeasured 1,000-instance join on a scratch cluster it then deletes; Blox composed as \`blox up\` in the measuring process, state through SQS events, ingest and the index, warmed up by an unmeasured join of its own (an environment on a scratch cluster of ${plan.bloxWarmUp.toLocaleString('en-US')} instances: every one gets its task, then the instances terminate, the environment and cluster are deleted and the scheduler's StartTask bucket refills); timed on the emulator's epoch clock from the moment it has registered every instance (its registration work, median ${Math.round(summarize(runs.map((x) => x.register)).median)} ms, comes before) to the change that made the n-th daemon task RUNNING.`,
         });
         figures.add({
           ...common,
@@ -464,6 +523,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
               rolling: false,
               startDelayMs: plan.startDelayMs,
               rollingPct: plan.rollingPct,
+              warmBlox: plan.bloxWarmUp,
             }),
           );
           logRun(
