@@ -38,6 +38,12 @@ export class TokenBucket {
     return false;
   }
 
+  /** Tokens in the bucket now (whole ones: what could be taken without waiting). */
+  available(): number {
+    this.refill();
+    return Math.floor(this.tokens);
+  }
+
   /** Milliseconds until a token is available (0 if one is). */
   waitMs(): number {
     this.refill();

@@ -55,6 +55,21 @@ describe('actuator launch with intents (emulator + SQLite)', () => {
     assert.ok(seenAtCall >= 12, `intents were recorded before ECS placed a task (saw ${seenAtCall})`);
   });
 
+  it('counts the modify calls it could make now without waiting for its pacing bucket', async () => {
+    const cluster = await createCluster(aws.ecs, 'spare');
+    const td = await registerTaskDefinition(aws.ecs, 'spare');
+    aws.aws.ecs.fleet.scale('spare', 30);
+    const instances = aws.aws.ecs.fleet.instances('spare').map((i) => i.containerInstanceArn);
+    // A burst of 2 and a slow refill: the third of three calls waits for a token.
+    const actuator = new EcsActuator({ ecs: aws.ecs, modifyRate: { perSecond: 4, burst: 2 } });
+    assert.equal(actuator.spareModifyCalls(), 2);
+    const started = actuator.startTasks({ cluster, taskDefinition: td, instances });
+    assert.ok(actuator.spareModifyCalls() < 0, 'one call is waiting for a token: none to spare');
+    const result = await started;
+    assert.equal(result.started.length, 30);
+    assert.ok(actuator.spareModifyCalls() >= 0, 'no call waits for a token any more');
+  });
+
   it('calls ECS not at all when the intents cannot be written (the leadership term ended)', async () => {
     const cluster = await createCluster(aws.ecs, 'fenced');
     const td = await registerTaskDefinition(aws.ecs, 'fenced');

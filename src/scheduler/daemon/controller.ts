@@ -54,6 +54,10 @@ export interface DaemonControllerOptions {
 const TOMB = 'tombstone:';
 /** How soon a pass that held back a partial StartTask batch looks again (see `launchable`). */
 const HOLD_RECHECK_MS = 10;
+/** The same while the pacing bucket has no call to spare: about when it refills one at ECS's 40/s. */
+const HOLD_THROTTLED_RECHECK_MS = 25;
+/** A partial batch goes out after this long held back, whatever the bucket. */
+const HOLD_MAX_MS = 1000;
 
 /**
  * A launch intent as the leader tracks it: the intent, its time as a number (the planner and the
@@ -87,7 +91,7 @@ export class DaemonController {
   private readonly executions = new Set<Promise<void>>();
   private readonly executing = new Map<string, number>();
   /** Environments whose last pass held back a partial StartTask batch: how many starts it held (see `launchable`). */
-  private readonly heldBack = new Map<string, number>();
+  private readonly heldBack = new Map<string, { starts: number; since: number }>();
   /** task ARN → when StopTask was sent. */
   private readonly stopping = new Map<string, number>();
   private readonly envCluster = new Map<string, string>();
@@ -384,7 +388,11 @@ export class DaemonController {
       mode === 'rolling' ||
       plan.backingOff > 0 ||
       plan.counts.failed > 0;
-    if (this.heldBack.has(env.name)) return { requeueAfterMs: HOLD_RECHECK_MS };
+    if (this.heldBack.has(env.name))
+      return {
+        requeueAfterMs:
+          this.options.actuator.spareModifyCalls() >= 1 ? HOLD_RECHECK_MS : HOLD_THROTTLED_RECHECK_MS,
+      };
     return busy ? { requeueAfterMs: this.options.activeRequeueMs ?? 1000 } : undefined;
   }
 
@@ -393,17 +401,27 @@ export class DaemonController {
    * keep joining: ECS's bucket allows 100 modify calls at once, so a partial batch per pass (a pass
    * every few tens of ms while a fleet joins) would cost calls the join needs. The remainder goes
    * out when a pass finds the same number of starts as the one before held back (nothing joined
-   * since: waiting gains nothing); a pass that holds some back looks again `HOLD_RECHECK_MS` later,
-   * so a lone instance, or the last of a join, waits that long and no more.
+   * since: waiting gains nothing) and the bucket has a call to spare (while it has none, as in a
+   * throttle-bound rollout whose stops free instances one by one, a partial batch would only
+   * take the place of a fuller one). A pass that holds some back looks again soon
+   * (`HOLD_RECHECK_MS`, or about when the bucket has refilled a call), so a lone instance, or the
+   * last of a join, waits that long and no more.
    */
   private launchable(name: string, actions: readonly Action[]): readonly Action[] {
-    const heldBefore = this.heldBack.get(name);
+    const before = this.heldBack.get(name);
     this.heldBack.delete(name);
     let starts = 0;
     for (const a of actions) if (a.type === 'start') starts++;
     const keep = starts - (starts % START_TASK_BATCH);
-    if (keep === starts || starts === heldBefore) return actions;
-    this.heldBack.set(name, starts - keep);
+    if (keep === starts) return actions;
+    const now = Date.now();
+    if (before) {
+      const settled = starts === before.starts && this.options.actuator.spareModifyCalls() >= 1;
+      // Not held for long once nothing else goes out: other environments' calls may keep the
+      // bucket empty for minutes. (While whole batches go out, the bucket is spent well.)
+      if (settled || now - before.since >= HOLD_MAX_MS) return actions;
+    }
+    this.heldBack.set(name, { starts: starts - keep, since: keep > 0 || !before ? now : before.since });
     let n = 0;
     return actions.filter((a) => a.type !== 'start' || n++ < keep);
   }

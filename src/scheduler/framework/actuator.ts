@@ -73,6 +73,8 @@ export class EcsActuator {
   private readonly transport: EcsTransport;
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
+  /** Calls made and not yet past the pacing bucket (waiting for a slot or a token). */
+  private unpaced = 0;
   /** Counters for metrics and benchmarks. */
   readonly stats = { startTaskCalls: 0, runTaskCalls: 0, stopTaskCalls: 0, throttled: 0 };
 
@@ -262,12 +264,27 @@ export class EcsActuator {
     return out;
   }
 
+  /**
+   * Modify calls (StartTask, RunTask, StopTask) that could go out now without waiting for the
+   * pacing bucket: its tokens less the calls already waiting for one. A scheduler that batches its
+   * starts asks before it spends a call on a partial batch (ECS's bucket counts calls, not tasks).
+   */
+  spareModifyCalls(): number {
+    return this.bucket.available() - this.unpaced;
+  }
+
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    this.unpaced++;
+    let paced = false;
     await this.acquire();
     try {
       return await withBackoff(
         async () => {
           await this.bucket.take();
+          if (!paced) {
+            paced = true;
+            this.unpaced--;
+          }
           return fn();
         },
         {
@@ -284,6 +301,7 @@ export class EcsActuator {
         },
       );
     } finally {
+      if (!paced) this.unpaced--;
       this.release();
     }
   }

@@ -161,7 +161,10 @@ describe('AWS pacing helpers', () => {
     assert.ok(b.tryTake());
     assert.ok(!b.tryTake());
     t += 10_000;
+    assert.equal(b.available(), 3, 'refilled to the burst, no more');
     assert.equal([b.tryTake(), b.tryTake(), b.tryTake(), b.tryTake()].filter(Boolean).length, 3);
+    t += 150;
+    assert.equal(b.available(), 1, 'whole tokens only (1.5 refilled)');
   });
   it('client options are validated with a clear message', () => {
     assert.throws(() => createEcsClient({ endpoint: 'localhost:4566' }), /not an http\(s\) URL/);
