@@ -21,7 +21,8 @@
  * - Throttling off, 1,000 and 10,000 instances: join only (at 10,000 the ECS limits alone would make
  *   it ~25 s of waiting on the bucket), against the emulator alone doing the same StartTask calls.
  */
-import { StartTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { ecsTransportFor } from '../../src/aws/ecs-transport.js';
 import { createEcsClient, createSqsClient } from '../../src/aws/clients.js';
 import { composeBlox, type ComposedBlox } from '../../src/cli/up/compose.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -326,9 +327,10 @@ async function oneProcessRun(backend: Backend, n: number, startDelayMs: number):
 
 /**
  * The emulator alone (its own process, same options, no Blox): n instances, n/10 StartTask calls
- * from this process's SDK client, until every task is RUNNING (the emulator's own epoch clock).
+ * from this process (the actuator's transport), until every task is RUNNING (the emulator's own
+ * epoch clock).
  */
-async function emulatorAlone(n: number, startDelayMs: number): Promise<number> {
+export async function emulatorAlone(n: number, startDelayMs: number): Promise<number> {
   const emu = await startChild(EMULATOR, {
     taskStartDelayMs: startDelayMs,
     taskStopDelayMs: 150,
@@ -354,15 +356,16 @@ async function emulatorAlone(n: number, startDelayMs: number): Promise<number> {
       JOIN_TIMEOUT_MS + 10_000,
     );
     const t0 = Math.max(scaled.after, epochMs());
+    // Through the transport Blox's actuator calls StartTask with (src/aws/ecs-transport.ts), not
+    // the SDK's own deserialiser: the ceiling is the emulator's, not a heavier client's.
+    const transport = ecsTransportFor(ecs);
     await pool(Math.ceil(n / 10), ACTUATOR_CONCURRENCY, (b) =>
-      ecs!.send(
-        new StartTaskCommand({
-          cluster: 'bench',
-          taskDefinition: td,
-          group: 'alone',
-          containerInstances: arns.slice(b * 10, b * 10 + 10),
-        }),
-      ),
+      transport.startTask({
+        cluster: 'bench',
+        taskDefinition: td,
+        group: 'alone',
+        containerInstances: arns.slice(b * 10, b * 10 + 10),
+      }),
     );
     return (await done) - t0;
   } finally {
@@ -560,7 +563,7 @@ export async function run(ctx: ScenarioContext, figures: Figures): Promise<void>
                   runs: ceiling,
                   unit: 'ms',
                 },
-          note: 'emulator throttling off, in its own process, warmed up as above (the ECS-limit-bound case is the throttled join above); the scheduler still paces its calls at ECS rates, as it must against ECS. Ceiling: the larger of that pace and the emulator alone (its own process, same options and warm-up, the same StartTask calls from an SDK client, no Blox).',
+          note: 'emulator throttling off, in its own process, warmed up as above (the ECS-limit-bound case is the throttled join above); the scheduler still paces its calls at ECS rates, as it must against ECS. Ceiling: the larger of that pace and the emulator alone (its own process, same options and warm-up, the same StartTask calls through the ECS transport of the actuator, no Blox).',
         });
         figures.add({
           ...common,
