@@ -405,7 +405,8 @@ export class DaemonController {
    * throttle-bound rollout whose stops free instances one by one, a partial batch would only
    * take the place of a fuller one). A pass that holds some back looks again soon
    * (`HOLD_RECHECK_MS`, or about when the bucket has refilled a call), so a lone instance, or the
-   * last of a join, waits that long and no more.
+   * last of a join, waits that long and no more. The starts held are the last planned: the newest
+   * instances, as the informer keeps a cluster's instances in the order it first saw them.
    */
   private launchable(name: string, actions: readonly Action[]): readonly Action[] {
     const before = this.heldBack.get(name);
