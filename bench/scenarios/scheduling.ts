@@ -137,8 +137,7 @@ const BLOX_WARM_UP = 'blox-warm-up';
  * scales; a fresh one runs its ingest, store, index and planning code cold, before V8 has compiled
  * it). Environment `blox-warm-up` on a scratch cluster of `instances` (emulator throttling off
  * meanwhile): every instance gets its daemon task, then the instances terminate (their tasks stop),
- * the environment is deleted, Blox takes every event of it off the queue, and the cluster is
- * deleted. Then waits until the scheduler's own StartTask pacing bucket (ECS's modify bucket, 100 +
+ * Blox takes every event of it off the queue, and the environment and the cluster are deleted. Then waits until the scheduler's own StartTask pacing bucket (ECS's modify bucket, 100 +
  * 40/s) has refilled, so the measured join starts with the burst ECS grants an idle account.
  */
 async function warmBlox(emu: ChildHandle, call: Call, instances: number, throttling: boolean): Promise<void> {

@@ -90,7 +90,10 @@ export class DaemonController {
    */
   private readonly executions = new Set<Promise<void>>();
   private readonly executing = new Map<string, number>();
-  /** Environments whose last pass held back a partial StartTask batch: how many starts it held (see `launchable`). */
+  /**
+   * Environments whose last pass held back a partial StartTask batch: how many starts it held, and
+   * since when starts have been held with no whole batch going out (see `launchable`).
+   */
   private readonly heldBack = new Map<string, { starts: number; since: number }>();
   /** task ARN → when StopTask was sent. */
   private readonly stopping = new Map<string, number>();
