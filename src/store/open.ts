@@ -15,6 +15,8 @@ export interface SqliteOpenOptions {
   dataDir: string;
   /** 'normal' (default): survives a process crash; 'full': also survives power loss (slower). */
   synchronous?: 'normal' | 'full';
+  /** Page size of a new database file (a power of two, 512–65536; default 4096); an existing file keeps its own. */
+  pageSize?: number;
   compaction?: CompactionPolicy;
 }
 
@@ -60,9 +62,16 @@ export async function openStore(options: StoreOptions, logger: Logger = silentLo
           `store option synchronous must be "normal" or "full", got ${String(options.synchronous)}`,
         );
       }
+      const p = options.pageSize;
+      if (p !== undefined && (!Number.isInteger(p) || p < 512 || p > 65536 || (p & (p - 1)) !== 0)) {
+        throw new ConfigError(
+          `store option pageSize must be a power of two from 512 to 65536 bytes, got ${String(p)}`,
+        );
+      }
       return new SqliteStore({
         dataDir: options.dataDir,
         synchronous: options.synchronous,
+        ...(p !== undefined ? { pageSize: p } : {}),
         compaction: options.compaction,
         logger: logger.child({ store: 'sqlite' }),
       });

@@ -36,12 +36,24 @@ export const storeSettings = defineSettings([
     placeholder: '<dir>',
     description: 'Directory of the embedded (SQLite) store.',
   },
+  {
+    key: 'sqlitePageSize',
+    flag: 'sqlite-page-size',
+    env: 'BLOX_SQLITE_PAGE_SIZE',
+    type: 'int',
+    min: 512,
+    max: 65536,
+    placeholder: '<bytes>',
+    description:
+      'Page size of a new embedded store file: a power of two, default 4096 (an existing file keeps its own; larger pages trade single-key commits for ingest, see docs/store.md).',
+  },
 ] as const);
 
 export interface StoreSettingValues {
   etcdEndpoints: string[];
   store?: string | undefined;
   dataDir: string;
+  sqlitePageSize?: number | undefined;
 }
 
 /** The openStore options the store settings select. */
@@ -55,11 +67,25 @@ export function storeOptionsFromSettings(
       throw new ConfigError(
         '--store etcd needs at least one --etcd-endpoint host:port (or BLOX_ETCD_ENDPOINTS)',
       );
+    if (config.sqlitePageSize !== undefined)
+      throw new ConfigError(
+        '--sqlite-page-size is a setting of the embedded store, and this command uses etcd: drop it (or BLOX_SQLITE_PAGE_SIZE)',
+      );
     return {
       backend: 'etcd',
       endpoints: config.etcdEndpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`)),
       ...(compaction ? { compaction } : {}),
     };
   }
-  return { backend: 'sqlite', dataDir: config.dataDir, ...(compaction ? { compaction } : {}) };
+  const pageSize = config.sqlitePageSize;
+  if (pageSize !== undefined && (pageSize & (pageSize - 1)) !== 0)
+    throw new ConfigError(
+      `--sqlite-page-size must be a power of two from 512 to 65536 bytes (e.g. 4096 or 16384), got ${pageSize}`,
+    );
+  return {
+    backend: 'sqlite',
+    dataDir: config.dataDir,
+    ...(pageSize !== undefined ? { pageSize } : {}),
+    ...(compaction ? { compaction } : {}),
+  };
 }

@@ -169,6 +169,27 @@ describe('blox state-service command line', () => {
     assert.match(errors[0]!, /Kinesis streams are not supported/);
     assert.match(errors[1]!, /--store etcd needs at least one --etcd-endpoint/);
   });
+
+  it('rejects a SQLite page size that is not a power of two, or one given with etcd, with one clear message', async () => {
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (msg: unknown) => void errors.push(String(msg));
+    try {
+      const args = ['node', 'blox', 'state-service', '--bind', '127.0.0.1:0'];
+      assert.equal(await main([...args, '--sqlite-page-size', '3000']), 2);
+      assert.equal(await main([...args, '--sqlite-page-size', '100']), 2);
+      assert.equal(await main([...args, '--etcd-endpoint', '127.0.0.1:1', '--sqlite-page-size', '16384']), 2);
+    } finally {
+      console.error = original;
+    }
+    assert.equal(errors.length, 3, errors.join('\n'));
+    assert.match(errors[0]!, /--sqlite-page-size must be a power of two from 512 to 65536 bytes .* got 3000/);
+    assert.match(errors[1]!, /sqlite-page-size/);
+    assert.match(
+      errors[2]!,
+      /--sqlite-page-size is a setting of the embedded store, and this command uses etcd/,
+    );
+  });
 });
 
 describe('retention through the service', () => {

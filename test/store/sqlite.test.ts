@@ -76,6 +76,12 @@ describe('sqlite store specifics', () => {
       openStore({ backend: 'sqlite', dataDir: '/tmp/x', synchronous: 'sometimes' as never }),
       /synchronous must be "normal" or "full"/,
     );
+    await assert.rejects(
+      openStore({ backend: 'sqlite', dataDir: '/tmp/x', pageSize: 3000 }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /store option pageSize must be a power of two from 512 to 65536 bytes, got 3000/.test(err.message),
+    );
     await assert.rejects(openStore({ backend: 'etcd', endpoints: [] }), /needs endpoints/);
     await assert.rejects(openStore({ backend: 'etcd', endpoints: ['not a url'] }), /is not host:port/);
   });
@@ -168,6 +174,21 @@ describe('sqlite store specifics', () => {
       assert.equal(fresh.pageSize, 4096);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('openStore creates a new file with the page size asked for; an existing file keeps its own', async () => {
+    const path = await dir();
+    const s1 = await openStore({ backend: 'sqlite', dataDir: path, pageSize: 16384 });
+    assert.equal((s1 as SqliteStore).pageSize, 16384);
+    await s1.put('k', 'v');
+    await s1.close();
+    const s2 = await openStore({ backend: 'sqlite', dataDir: path, pageSize: 4096 });
+    try {
+      assert.equal((s2 as SqliteStore).pageSize, 16384);
+      assert.equal((await s2.get('k'))?.value, 'v');
+    } finally {
+      await s2.close();
     }
   });
 
