@@ -5,6 +5,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { isPageSize, PAGE_SIZE_RULE } from './sqlite/page-size.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { CompactionPolicy, Store } from './types.js';
 import { resolveCompaction } from './validate.js';
@@ -63,10 +64,8 @@ export async function openStore(options: StoreOptions, logger: Logger = silentLo
         );
       }
       const p = options.pageSize;
-      if (p !== undefined && (!Number.isInteger(p) || p < 512 || p > 65536 || (p & (p - 1)) !== 0)) {
-        throw new ConfigError(
-          `store option pageSize must be a power of two from 512 to 65536 bytes, got ${String(p)}`,
-        );
+      if (p !== undefined && !isPageSize(p)) {
+        throw new ConfigError(`store option pageSize must be ${PAGE_SIZE_RULE}, got ${String(p)}`);
       }
       return new SqliteStore({
         dataDir: options.dataDir,

@@ -1,5 +1,6 @@
 import { defineSettings } from '../core/config/index.js';
 import { ConfigError } from '../core/errors.js';
+import { isPageSize, PAGE_SIZE_RULE } from './sqlite/page-size.js';
 import type { CompactionPolicy } from './types.js';
 import type { StoreOptions } from './open.js';
 
@@ -78,9 +79,9 @@ export function storeOptionsFromSettings(
     };
   }
   const pageSize = config.sqlitePageSize;
-  if (pageSize !== undefined && (pageSize & (pageSize - 1)) !== 0)
+  if (pageSize !== undefined && !isPageSize(pageSize))
     throw new ConfigError(
-      `--sqlite-page-size must be a power of two from 512 to 65536 bytes (e.g. 4096 or 16384), got ${pageSize}`,
+      `--sqlite-page-size must be ${PAGE_SIZE_RULE} (e.g. 4096 or 16384), got ${pageSize}`,
     );
   return {
     backend: 'sqlite',

@@ -66,6 +66,7 @@ import {
   validateWatch,
 } from '../validate.js';
 import { type Checkpointer, startCheckpointer } from './checkpoint.js';
+import { isPageSize, PAGE_SIZE_RULE } from './page-size.js';
 import { inUseError, isLockedError, lockDataDir } from './lock.js';
 import { prepareLayout } from './migrate.js';
 import { firstIdOf, historyId, REV_OF_ID, revisionOfId, SUB_BITS } from './schema.js';
@@ -250,15 +251,8 @@ export class SqliteStore implements Store {
       );
     }
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (
-      !Number.isInteger(pageSize) ||
-      pageSize < 512 ||
-      pageSize > 65536 ||
-      (pageSize & (pageSize - 1)) !== 0
-    ) {
-      throw new InvalidArgumentError(
-        `pageSize must be a power of two from 512 to 65536 bytes, got ${String(options.pageSize)}`,
-      );
+    if (!isPageSize(pageSize)) {
+      throw new InvalidArgumentError(`pageSize must be ${PAGE_SIZE_RULE}, got ${String(options.pageSize)}`);
     }
     mkdirSync(options.dataDir, { recursive: true });
     this.path = join(options.dataDir, options.fileName ?? 'blox.db');
