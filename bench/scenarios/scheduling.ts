@@ -7,9 +7,10 @@
  * task of the same code warm; the AWS it stands in for is a warm service); Blox (state service with
  * SQS ingest, index, daemon scheduler, one HTTP app) runs in the measuring process as `blox up`
  * composes it, and is warmed up too, by an unmeasured join through it (warmBlox): a scheduler is a
- * long-running process when its fleet scales, not one started a moment before. The ground truth — when every instance runs its daemon task, duplicates, instances
- * without a running task during a rolling update — is kept by the emulator process from its own
- * change feed, timed there on the epoch clock, so the measured process pays nothing for it.
+ * long-running process when its fleet scales, not one started a moment before. The ground truth —
+ * when every instance runs its daemon task, duplicates, instances without a running task during a
+ * rolling update — is kept by the emulator process from its own change feed, timed there on the
+ * epoch clock, so the measured process pays nothing for it.
  * One extra row keeps the former layout (the emulator inside the measuring process, sharing its
  * event loop with Blox) for comparison; it is not the target row.
  *
@@ -137,8 +138,9 @@ const BLOX_WARM_UP = 'blox-warm-up';
  * scales; a fresh one runs its ingest, store, index and planning code cold, before V8 has compiled
  * it). Environment `blox-warm-up` on a scratch cluster of `instances` (emulator throttling off
  * meanwhile): every instance gets its daemon task, then the instances terminate (their tasks stop),
- * Blox takes every event of it off the queue, and the environment and the cluster are deleted. Then waits until the scheduler's own StartTask pacing bucket (ECS's modify bucket, 100 +
- * 40/s) has refilled, so the measured join starts with the burst ECS grants an idle account.
+ * Blox takes every event of it off the queue, and the environment and the cluster are deleted.
+ * Then waits until the scheduler's own StartTask pacing bucket (ECS's modify bucket, 100 + 40/s)
+ * has refilled, so the measured join starts with the burst ECS grants an idle account.
  */
 async function warmBlox(emu: ChildHandle, call: Call, instances: number, throttling: boolean): Promise<void> {
   await emu.call('throttling', { enabled: false });
