@@ -9,6 +9,7 @@ import { ecsTruth, queueCounts, runTasks, startAws, type AwsHarness } from './ha
 import { sameVersions, storeView } from './store-view.js';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'ingest-child.ts');
+const TASKS = 400;
 
 function startChild(endpoint: string, dataDir: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -45,9 +46,10 @@ describe('ingest survives kill -9 (SQLite)', () => {
   });
 
   it('loses nothing and duplicates nothing when SIGKILLed mid-stream and restarted', async () => {
-    // a backlog of events, then more while the first process runs
+    // A backlog of events, then more while the first process runs. Large enough that draining it
+    // outlasts noticing progress and killing (with 120 tasks a faster ingest once drained it first).
     h.aws.ecs.fleet.scale('crash', 20);
-    await runTasks(h.ecs, 'crash', 120);
+    await runTasks(h.ecs, 'crash', TASKS);
     const first = await startChild(h.aws.endpoint, dir.path);
     children.push(first);
     const backlog = (await queueCounts(h.sqs, h.queueUrl)).visible;
@@ -87,7 +89,7 @@ describe('ingest survives kill -9 (SQLite)', () => {
     try {
       const view = await storeView(store);
       const truth = await ecsTruth(h.ecs);
-      assert.equal(truth.tasks.size, 120);
+      assert.equal(truth.tasks.size, TASKS);
       assert.equal(truth.instances.size, 22);
       assert.ok(sameVersions(truth.tasks, view.tasks), 'every task at ECS version');
       assert.ok(sameVersions(truth.instances, view.instances), 'every instance at ECS version');
