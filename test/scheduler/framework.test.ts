@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ClusterInformer } from '../../src/scheduler/framework/informer.js';
 import { IntentLog } from '../../src/scheduler/framework/intents.js';
@@ -87,6 +87,62 @@ describe('work queue', () => {
     q.addAfter('k', 10);
     await waitFor('three runs', () => n === 3, { timeoutMs: 3000 });
     await q.stop();
+  });
+
+  describe('addQuiet (on a mock clock)', () => {
+    /** A queue whose handler records the mock time of each run. */
+    async function withQueue(body: (q: WorkQueue<string>, runs: number[]) => Promise<void>) {
+      mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+      const runs: number[] = [];
+      const q = new WorkQueue<string>({ handler: async () => void runs.push(Date.now()) });
+      q.start();
+      try {
+        await body(q, runs);
+      } finally {
+        await q.stop();
+        mock.timers.reset();
+      }
+    }
+    /** Advances the mock clock 1 ms at a time, letting handlers' promises settle in between. */
+    async function advance(ms: number, each?: () => void) {
+      for (let i = 0; i < ms; i++) {
+        each?.();
+        mock.timers.tick(1);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+
+    it('a burst shares one run, quietMs after its last add rather than maxWaitMs after its first', () =>
+      withQueue(async (q, runs) => {
+        await advance(30, () => q.addQuiet('k', 3, 1000));
+        assert.deepEqual(runs, [], 'nothing while the adds go on');
+        await advance(10);
+        // The last add came at 29; quiet from 32.
+        assert.deepEqual(runs, [32]);
+      }));
+
+    it('a steady stream still runs at least once per maxWaitMs', () =>
+      withQueue(async (q, runs) => {
+        await advance(100, () => q.addQuiet('k', 3, 25));
+        assert.ok(runs.length >= 3, `runs at ${runs.join(', ')}`);
+        assert.equal(runs[0], 25, 'the first run 25 ms after the first add');
+        for (let i = 1; i < runs.length; i++)
+          assert.ok(runs[i]! - runs[i - 1]! <= 26, `runs at ${runs.join(', ')}`);
+      }));
+
+    it('keeps an earlier addAfter and lets a later one not postpone it; quietMs = maxWaitMs is a plain delay', () =>
+      withQueue(async (q, runs) => {
+        q.addAfter('k', 5);
+        q.addQuiet('k', 3, 50);
+        await advance(4, () => q.addQuiet('k', 3, 50));
+        await advance(10);
+        assert.deepEqual(runs, [5], 'the addAfter due time stood');
+        q.addQuiet('k', 10, 10);
+        await advance(5, () => q.addQuiet('k', 10, 10));
+        q.addAfter('k', 100);
+        await advance(20);
+        assert.deepEqual(runs, [5, 24], 'due 10 ms after the first add (at 14), whatever followed');
+      }));
   });
 });
 

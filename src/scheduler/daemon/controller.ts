@@ -40,6 +40,11 @@ export interface DaemonControllerOptions {
    * arrives as a stream of changes; a pass per change cost more CPU than it saved in latency.
    */
   eventDelayMs?: number;
+  /**
+   * …but once changes pause this long (default 5 ms) the pass comes without waiting out the
+   * window: the last instances of a join, or one instance joining alone, are acted on at once.
+   */
+  eventQuietMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
   /**
@@ -141,6 +146,7 @@ export class DaemonController {
         }),
       resyncMs: this.options.resyncMs ?? 10_000,
       eventDelayMs: this.options.eventDelayMs ?? 25,
+      eventQuietMs: this.options.eventQuietMs ?? 5,
       logger: this.logger,
     });
     this.controller = controller;

@@ -18,6 +18,12 @@ export interface ControllerOptions<K> {
    * instead of each asking for its own; resyncs and explicit adds are not delayed.
    */
   eventDelayMs?: number;
+  /**
+   * With `eventDelayMs`: the pass comes once events of the key paused this long, without waiting
+   * out the whole delay (default: the whole delay). The burst's last change is acted on soon after
+   * it arrives, while a steady stream still shares one pass per `eventDelayMs`.
+   */
+  eventQuietMs?: number;
   concurrency?: number;
   logger?: Logger;
 }
@@ -43,8 +49,9 @@ export class Controller<K = string> {
 
   async start(): Promise<void> {
     const delay = this.options.eventDelayMs ?? 0;
+    const quiet = this.options.eventQuietMs ?? delay;
     this.unsubscribe = this.options.informer.onEvent((e) => {
-      for (const key of this.options.keysFor(e)) this.queue.addAfter(key, delay);
+      for (const key of this.options.keysFor(e)) this.queue.addQuiet(key, quiet, delay);
     });
     this.queue.start();
     await this.resync();

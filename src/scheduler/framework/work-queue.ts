@@ -17,7 +17,8 @@ export interface WorkQueueOptions<K> {
  * - dedupe: a key waiting in the queue is there once, however often it is added;
  * - a key being processed is never processed twice at once; adding it meanwhile re-runs it once after;
  * - per-key retry with exponential backoff on failure, reset by a success;
- * - delayed adds (`addAfter`), keeping the earliest due time.
+ * - delayed adds (`addAfter`), keeping the earliest due time;
+ * - debounced adds (`addQuiet`): due once the adds have paused, but never later than a bound.
  */
 export class WorkQueue<K = string> {
   private readonly queue: K[] = [];
@@ -25,7 +26,7 @@ export class WorkQueue<K = string> {
   private readonly processing = new Set<K>();
   private readonly dirty = new Set<K>();
   private readonly failures = new Map<K, number>();
-  private readonly timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  private readonly timers = new Map<K, Scheduled>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly logger: Logger;
   private running = false;
@@ -82,14 +83,55 @@ export class WorkQueue<K = string> {
     if (this.queued.has(key)) return;
     const at = Date.now() + delayMs;
     const existing = this.timers.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, delayMs);
-    timer.unref?.();
-    this.timers.set(key, { at, timer });
+    if (existing) {
+      if (existing.deadline <= at) return;
+      existing.deadline = at;
+      if (existing.timerAt > at) this.arm(key, existing, at);
+      return;
+    }
+    this.arm(key, { deadline: at, quietUntil: undefined, timerAt: 0, timer: undefined }, at);
+  }
+
+  /**
+   * Debounced add: the key is due once `quietMs` passed without another `addQuiet` of it, and at
+   * the latest `maxWaitMs` after the first (a steady stream of adds still gets its passes). A
+   * burst's adds share one pass, and the pass after a burst's last add comes `quietMs` after it,
+   * not a whole `maxWaitMs` after the burst's first. An earlier due time already set (`addAfter`)
+   * is kept.
+   */
+  addQuiet(key: K, quietMs: number, maxWaitMs: number): void {
+    if (maxWaitMs <= 0) return this.add(key);
+    if (this.queued.has(key)) return;
+    const now = Date.now();
+    const quietUntil = now + Math.min(quietMs, maxWaitMs);
+    const existing = this.timers.get(key);
+    if (existing) {
+      if (existing.deadline <= now + maxWaitMs) {
+        // Re-armed when it fires (see fire): no timer churn per add during a burst.
+        if (existing.quietUntil !== undefined && existing.quietUntil < quietUntil)
+          existing.quietUntil = quietUntil;
+        return;
+      }
+      clearTimeout(existing.timer);
+    }
+    const deadline = now + maxWaitMs;
+    this.arm(key, { deadline, quietUntil, timerAt: 0, timer: undefined }, quietUntil);
+  }
+
+  private arm(key: K, s: Scheduled, at: number): void {
+    if (s.timer) clearTimeout(s.timer);
+    s.timerAt = at;
+    s.timer = setTimeout(() => this.fire(key, s), Math.max(0, at - Date.now()));
+    s.timer.unref?.();
+    this.timers.set(key, s);
+  }
+
+  private fire(key: K, s: Scheduled): void {
+    if (this.timers.get(key) !== s) return;
+    const due = s.quietUntil === undefined ? s.deadline : Math.min(s.deadline, s.quietUntil);
+    if (due > Date.now()) return this.arm(key, s, due);
+    this.timers.delete(key);
+    this.add(key);
   }
 
   /** Forget a key's failure count (e.g. it was deleted). */
@@ -131,4 +173,13 @@ export class WorkQueue<K = string> {
     if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
     this.pump();
   }
+}
+
+/** A key's pending delayed add: due at `deadline`, or earlier once quiet (`quietUntil`, debounced adds). */
+interface Scheduled {
+  deadline: number;
+  quietUntil: number | undefined;
+  /** When the timer is set to fire. */
+  timerAt: number;
+  timer: NodeJS.Timeout | undefined;
 }
