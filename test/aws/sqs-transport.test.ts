@@ -281,6 +281,43 @@ describe('SqsTransport against a loopback server', () => {
     }
   });
 
+  it('retries a connection closed before the answer, and one refused, up to maxAttempts', async () => {
+    const sqs = clientFor(fake.endpoint, { maxAttempts: 3 });
+    const queueUrl = `${fake.endpoint}/000000000000/q`;
+    try {
+      fake.requests = [];
+      fake.answer = (n) => (n === 1 ? 'close' : { status: 200, body: JSON.stringify({ Messages: [] }) });
+      const out = await sqsTransportFor(sqs).receiveMessage({ QueueUrl: queueUrl, WaitTimeSeconds: 0 });
+      assert.deepEqual(out.Messages ?? [], []);
+      assert.equal(fake.requests.length, 2, 'the closed connection was retried once');
+
+      fake.requests = [];
+      fake.answer = () => 'close';
+      await assert.rejects(
+        sqsTransportFor(sqs).receiveMessage({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }),
+        (err: Error & { code?: string }) => err.code === 'ECONNRESET',
+      );
+      assert.equal(fake.requests.length, 3, 'gave up after maxAttempts');
+    } finally {
+      sqs.destroy();
+    }
+    // Nothing listens on a port just freed: every attempt is refused.
+    const closed = await scriptedServer('application/x-amz-json-1.0');
+    await closed.close();
+    const refused = clientFor(closed.endpoint, { maxAttempts: 2 });
+    try {
+      await assert.rejects(
+        sqsTransportFor(refused).receiveMessage({
+          QueueUrl: `${closed.endpoint}/000000000000/q`,
+          WaitTimeSeconds: 0,
+        }),
+        (err: Error & { code?: string }) => err.code === 'ECONNREFUSED',
+      );
+    } finally {
+      refused.destroy();
+    }
+  });
+
   it('retries 5xx and throttling with backoff, up to maxAttempts, and never a client error', async () => {
     const sqs = clientFor(fake.endpoint, { maxAttempts: 3 });
     const transport = sqsTransportFor(sqs);

@@ -3,12 +3,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 /**
  * A loopback HTTP server standing in for an AWS JSON endpoint whose answers a test scripts: it
  * records every request and answers the n-th with `answer(n)` (`undefined` = never answer: a hung
- * server that keeps the connection open and silent).
+ * server that keeps the connection open and silent; `'close'` = close the connection unanswered).
  */
 export interface ScriptedServer {
   endpoint: string;
   requests: Array<{ headers: IncomingHttpHeaders; body: string }>;
-  answer: (n: number) => { status: number; headers?: Record<string, string>; body: string } | undefined;
+  answer: (
+    n: number,
+  ) => { status: number; headers?: Record<string, string>; body: string } | 'close' | undefined;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function scriptedServer(contentType: string): Promise<ScriptedServe
       fake.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const a = fake.answer(fake.requests.length);
       if (!a) return;
+      if (a === 'close') return void req.socket.destroy();
       res.writeHead(a.status, { 'content-type': contentType, ...a.headers });
       res.end(a.body);
     });
