@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createEcsClient } from '../../src/aws/clients.js';
+import { createLogger } from '../../src/core/logger.js';
 import { EcsActuator } from '../../src/scheduler/framework/actuator.js';
 import { IntentLog } from '../../src/scheduler/framework/intents.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -68,6 +70,54 @@ describe('actuator launch with intents (emulator + SQLite)', () => {
     const result = await started;
     assert.equal(result.started.length, 30);
     assert.ok(actuator.spareModifyCalls() >= 0, 'no call waits for a token any more');
+  });
+
+  it('counts a call backing off before its retry as one more that will take a token', async () => {
+    const cluster = await createCluster(aws.ecs, 'retry-spare');
+    const td = await registerTaskDefinition(aws.ecs, 'retry-spare');
+    aws.aws.ecs.fleet.scale('retry-spare', 20);
+    const instances = aws.aws.ecs.fleet.instances('retry-spare').map((i) => i.containerInstanceArn);
+    // One attempt per call in the client: ECS's throttling reaches the actuator's own backoff.
+    const ecs = createEcsClient({
+      endpoint: aws.aws.endpoint,
+      region: aws.aws.region,
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    // What the actuator would spare at the moment it logs a retry (pino writes synchronously).
+    const spareAtRetry: number[] = [];
+    let actuator: EcsActuator | undefined;
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (chunk.toString().includes('backing off')) spareAtRetry.push(actuator!.spareModifyCalls());
+        cb();
+      },
+    });
+    try {
+      aws.aws.ecs.setThrottling(true, { clusterResourceModify: { burst: 1, perSecond: 10 } });
+      // The actuator's own bucket is full again at once (burst 5, a million a second): only ECS throttles.
+      actuator = new EcsActuator({
+        ecs,
+        modifyRate: { perSecond: 1_000_000, burst: 5 },
+        logger: createLogger({ level: 'debug', destination }),
+      });
+      const result = await actuator.startTasks({
+        cluster,
+        taskDefinition: td,
+        instances,
+        startedBy: 'spare',
+      });
+      assert.equal(result.started.length, 20, JSON.stringify(result.failures));
+      assert.ok(spareAtRetry.length > 0, 'ECS throttled the second call and it was retried');
+      assert.ok(
+        spareAtRetry.every((n) => n <= 4),
+        `a call about to retry is not counted as a token to spare (saw ${spareAtRetry.join(', ')} of 5)`,
+      );
+      assert.equal(actuator.spareModifyCalls(), 5, 'every call counted while waiting is uncounted once done');
+    } finally {
+      aws.aws.ecs.setThrottling(false);
+      ecs.destroy();
+    }
   });
 
   it('calls ECS not at all when the intents cannot be written (the leadership term ended)', async () => {

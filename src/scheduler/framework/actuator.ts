@@ -73,7 +73,10 @@ export class EcsActuator {
   private readonly transport: EcsTransport;
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
-  /** Calls made and not yet past the pacing bucket (waiting for a slot or a token). */
+  /**
+   * Calls that will take a token of the pacing bucket before they go out: waiting for a slot or a
+   * token, or backing off before a retry (each attempt takes a token of its own).
+   */
   private unpaced = 0;
   /** Counters for metrics and benchmarks. */
   readonly stats = { startTaskCalls: 0, runTaskCalls: 0, stopTaskCalls: 0, throttled: 0 };
@@ -274,17 +277,20 @@ export class EcsActuator {
   }
 
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    let unpaced = true;
     this.unpaced++;
-    let paced = false;
+    const paced = () => {
+      if (unpaced) {
+        unpaced = false;
+        this.unpaced--;
+      }
+    };
     await this.acquire();
     try {
       return await withBackoff(
         async () => {
           await this.bucket.take();
-          if (!paced) {
-            paced = true;
-            this.unpaced--;
-          }
+          paced();
           return fn();
         },
         {
@@ -292,6 +298,12 @@ export class EcsActuator {
           baseMs: 200,
           maxMs: 5_000,
           onRetry: (err, attempt, delayMs) => {
+            // The retry will take a token again: counted from now, so a scheduler asking
+            // spareModifyCalls() meanwhile does not spend that token on a partial batch.
+            if (!unpaced) {
+              unpaced = true;
+              this.unpaced++;
+            }
             if (isThrottlingError(err)) this.stats.throttled++;
             this.logger.debug(
               { op, attempt, delayMs, err: errorMessage(err) },
@@ -301,7 +313,7 @@ export class EcsActuator {
         },
       );
     } finally {
-      if (!paced) this.unpaced--;
+      paced();
       this.release();
     }
   }
