@@ -26,6 +26,26 @@ describe('actuator launch with intents (emulator + SQLite)', () => {
     await aws.close();
   });
 
+  /**
+   * A cluster of n instances with ECS's modify bucket down to 1 call (10 a second), and a client
+   * making one attempt per call, so every throttled answer reaches the actuator's own backoff.
+   * The caller turns throttling off and destroys the client.
+   */
+  async function underEcsThrottling(name: string, n: number) {
+    const cluster = await createCluster(aws.ecs, name);
+    const td = await registerTaskDefinition(aws.ecs, name);
+    aws.aws.ecs.fleet.scale(name, n);
+    const instances = aws.aws.ecs.fleet.instances(name).map((i) => i.containerInstanceArn);
+    const ecs = createEcsClient({
+      endpoint: aws.aws.endpoint,
+      region: aws.aws.region,
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    aws.aws.ecs.setThrottling(true, { clusterResourceModify: { burst: 1, perSecond: 10 } });
+    return { cluster, td, instances, ecs };
+  }
+
   it('records an intent per instance before StartTask, keeps those of started tasks and drops the failed', async () => {
     const cluster = await createCluster(aws.ecs, 'act');
     const td = await registerTaskDefinition(aws.ecs, 'act');
@@ -73,17 +93,7 @@ describe('actuator launch with intents (emulator + SQLite)', () => {
   });
 
   it('counts a call backing off before its retry as one more that will take a token', async () => {
-    const cluster = await createCluster(aws.ecs, 'retry-spare');
-    const td = await registerTaskDefinition(aws.ecs, 'retry-spare');
-    aws.aws.ecs.fleet.scale('retry-spare', 20);
-    const instances = aws.aws.ecs.fleet.instances('retry-spare').map((i) => i.containerInstanceArn);
-    // One attempt per call in the client: ECS's throttling reaches the actuator's own backoff.
-    const ecs = createEcsClient({
-      endpoint: aws.aws.endpoint,
-      region: aws.aws.region,
-      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const { cluster, td, instances, ecs } = await underEcsThrottling('retry-spare', 20);
     // What the actuator would spare at the moment it logs a retry (pino writes synchronously).
     const spareAtRetry: number[] = [];
     let actuator: EcsActuator | undefined;
@@ -94,7 +104,6 @@ describe('actuator launch with intents (emulator + SQLite)', () => {
       },
     });
     try {
-      aws.aws.ecs.setThrottling(true, { clusterResourceModify: { burst: 1, perSecond: 10 } });
       // The actuator's own bucket is full again at once (burst 5, a million a second): only ECS throttles.
       actuator = new EcsActuator({
         ecs,
@@ -143,19 +152,8 @@ describe('actuator launch with intents (emulator + SQLite)', () => {
   });
 
   it('backs off ThrottlingException and still starts every instance, then stops tasks with failures per task', async () => {
-    const cluster = await createCluster(aws.ecs, 'throttled');
-    const td = await registerTaskDefinition(aws.ecs, 'throttled');
-    aws.aws.ecs.fleet.scale('throttled', 40);
-    const instances = aws.aws.ecs.fleet.instances('throttled').map((i) => i.containerInstanceArn);
-    // One attempt per call in the client: every throttled answer reaches the actuator's own backoff.
-    const ecs = createEcsClient({
-      endpoint: aws.aws.endpoint,
-      region: aws.aws.region,
-      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const { cluster, td, instances, ecs } = await underEcsThrottling('throttled', 40);
     try {
-      aws.aws.ecs.setThrottling(true, { clusterResourceModify: { burst: 1, perSecond: 10 } });
       const actuator = new EcsActuator({ ecs, modifyRate: { perSecond: 1000, burst: 1000 } });
       const result = await actuator.startTasks({ cluster, taskDefinition: td, instances, startedBy: 'thr' });
       assert.equal(result.failures.length, 0, JSON.stringify(result.failures));
