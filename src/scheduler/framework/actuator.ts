@@ -277,11 +277,13 @@ export class EcsActuator {
   }
 
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    let unpaced = true;
+    // Whether this call is counted in `unpaced` now: from the start until its token, and again
+    // from a retry's backoff until the retry's token.
+    let counted = true;
     this.unpaced++;
     const paced = () => {
-      if (unpaced) {
-        unpaced = false;
+      if (counted) {
+        counted = false;
         this.unpaced--;
       }
     };
@@ -300,8 +302,8 @@ export class EcsActuator {
           onRetry: (err, attempt, delayMs) => {
             // The retry will take a token again: counted from now, so a scheduler asking
             // spareModifyCalls() meanwhile does not spend that token on a partial batch.
-            if (!unpaced) {
-              unpaced = true;
+            if (!counted) {
+              counted = true;
               this.unpaced++;
             }
             if (isThrottlingError(err)) this.stats.throttled++;
