@@ -18,9 +18,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error -- autocannon ships no type declarations; the shape used here is declared below
 import autocannonUntyped from 'autocannon';
-import type { StoredInstance, StoredTask } from '../src/core/ecs/entities.js';
-import { entityKey } from '../src/core/ecs/keys.js';
 import { openStore } from '../src/store/open.js';
+import { clustersFor, loadState, taskOf } from './lib/fixtures.js';
 import { freePort, tempDir, waitFor } from '../test/support/env.js';
 
 interface CannonResult {
@@ -44,9 +43,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000);
 const INSTANCES = 1000;
-const CLUSTERS = 10;
-const ACCOUNT = '111122223333';
-const REGION = 'us-east-1';
+const CLUSTERS = clustersFor(TASKS);
 const root = new URL('..', import.meta.url).pathname;
 const DIST = join(root, '.tmp', 'bench-dist');
 
@@ -66,101 +63,10 @@ function build(): void {
   console.log(`built the CLI in ${Date.now() - t0} ms`);
 }
 
-const arn = (type: string, rest: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:${type}/${rest}`;
-
-function taskOf(i: number): StoredTask {
-  const cluster = `c${i % CLUSTERS}`;
-  const id = `t${String(i).padStart(7, '0')}`;
-  const inst = `ci${String((i % INSTANCES) - (i % CLUSTERS) + (i % CLUSTERS)).padStart(4, '0')}`;
-  const status = i % 20 === 0 ? 'PENDING' : i % 7 === 0 ? 'STOPPED' : 'RUNNING';
-  const family = `fam${i % 20}`;
-  return {
-    kind: 'task',
-    account: ACCOUNT,
-    region: REGION,
-    cluster,
-    source: 'event',
-    observedAt: '2026-01-01T00:00:00.000Z',
-    detail: {
-      taskArn: arn('task', `${cluster}/${id}`),
-      clusterArn: arn('cluster', cluster),
-      containerInstanceArn: arn('container-instance', `${cluster}/${inst}`),
-      taskDefinitionArn: arn('task-definition', `${family}:3`),
-      lastStatus: status,
-      desiredStatus: status === 'STOPPED' ? 'STOPPED' : 'RUNNING',
-      version: 3,
-      startedBy: `svc-${i % 50}`,
-      group: `family:${family}`,
-      launchType: 'EC2',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      startedAt: '2026-01-01T00:00:01.000Z',
-      containers: [
-        {
-          containerArn: arn('container', `${cluster}/${id}/app`),
-          name: 'app',
-          lastStatus: status,
-          networkBindings: [
-            { bindIP: '0.0.0.0', containerPort: 80, hostPort: 30000 + (i % 1000), protocol: 'tcp' },
-          ],
-        },
-      ],
-      overrides: { containerOverrides: [{ name: 'app' }] },
-    },
-  };
-}
-
-function instanceOf(i: number): StoredInstance {
-  const cluster = `c${i % CLUSTERS}`;
-  const id = `ci${String(i).padStart(4, '0')}`;
-  return {
-    kind: 'instance',
-    account: ACCOUNT,
-    region: REGION,
-    cluster,
-    source: 'event',
-    observedAt: '2026-01-01T00:00:00.000Z',
-    detail: {
-      containerInstanceArn: arn('container-instance', `${cluster}/${id}`),
-      clusterArn: arn('cluster', cluster),
-      status: 'ACTIVE',
-      agentConnected: true,
-      version: 5,
-      ec2InstanceId: `i-${id}`,
-      attributes: [{ name: 'ecs.instance-type', value: 'm5.large' }],
-      registeredResources: [
-        { name: 'CPU', type: 'INTEGER', integerValue: 2048 },
-        { name: 'MEMORY', type: 'INTEGER', integerValue: 7680 },
-      ],
-      remainingResources: [
-        { name: 'CPU', type: 'INTEGER', integerValue: 1024 },
-        { name: 'MEMORY', type: 'INTEGER', integerValue: 4096 },
-      ],
-      versionInfo: { agentVersion: '1.80.0' },
-    },
-  };
-}
-
 export async function load(dataDir: string): Promise<void> {
   const store = await openStore({ backend: 'sqlite', dataDir });
   const t0 = Date.now();
-  const all: Array<StoredTask | StoredInstance> = [];
-  for (let i = 0; i < INSTANCES; i++) all.push(instanceOf(i));
-  for (let i = 0; i < TASKS; i++) all.push(taskOf(i));
-  for (let i = 0; i < all.length; i += 100) {
-    await store.txn({
-      success: all.slice(i, i + 100).map((e) => ({
-        type: 'put' as const,
-        key: entityKey(
-          e.kind,
-          e.account,
-          e.region,
-          e.cluster,
-          e.kind === 'task' ? e.detail.taskArn : e.detail.containerInstanceArn,
-        ),
-        value: JSON.stringify(e),
-      })),
-    });
-  }
+  await loadState(store, TASKS, INSTANCES);
   await store.close();
   console.log(`loaded ${TASKS} tasks and ${INSTANCES} instances in ${Date.now() - t0} ms`);
 }
@@ -260,7 +166,7 @@ async function main(): Promise<void> {
       try {
         const randomTask = () => {
           const i = Math.floor(Math.random() * TASKS);
-          const t = taskOf(i);
+          const t = taskOf(i, CLUSTERS, INSTANCES);
           return `/v1/tasks/${t.cluster}/${t.detail.taskArn}`;
         };
         // Warm-up: fills the per-revision JSON caches as a running service would have them.
@@ -279,7 +185,7 @@ async function main(): Promise<void> {
           1,
           child.pid!,
         );
-        const check = (await (await fetch(`http://127.0.0.1:${port}/v1/tasks?cluster=c3`)).json()) as {
+        const check = (await (await fetch(`http://127.0.0.1:${port}/v1/tasks?cluster=c0`)).json()) as {
           items: unknown[];
         };
         if (check.items.length !== TASKS / CLUSTERS)
@@ -346,7 +252,7 @@ function report(runs: Array<Record<string, number>>, load0: number): void {
   const section = [
     '### The shipped CLI under load (bench/state-api.bench.ts)',
     '',
-    `Run \`npx tsx bench/state-api.bench.ts\`. ${TASKS.toLocaleString('en-US')} tasks (10 clusters × ${(TASKS / CLUSTERS).toLocaleString('en-US')}) and ${INSTANCES.toLocaleString('en-US')} container instances persisted in the embedded (SQLite) store;`,
+    `Run \`npx tsx bench/state-api.bench.ts\`. ${TASKS.toLocaleString('en-US')} tasks (${CLUSTERS} clusters × ${(TASKS / CLUSTERS).toLocaleString('en-US')}) and ${INSTANCES.toLocaleString('en-US')} container instances persisted in the embedded (SQLite) store;`,
     '`blox state-service` runs as its own process, compiled as shipped (`node dist/cli`, built into .tmp/bench-dist), and',
     `autocannon drives it over loopback for ${DURATION} s per figure. Median of ${runs.length} runs (min–max). Latency rows use 1 connection.`,
     '',
