@@ -6,7 +6,7 @@ import { createEcsClient } from '../../src/aws/clients.js';
 import { waitFor } from '../support/env.js';
 import { clientContext } from '../../src/cli/client/context.js';
 import { listEntities } from '../../src/cli/client/entity-list.js';
-import { blox, spawnBlox, startBloxUp, type RunningBloxUp } from './support/blox-process.js';
+import { blox, spawnBlox, startBloxUp, type RunningBloxUp } from '../support/blox-process.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON printed by the CLI is read loosely */
 

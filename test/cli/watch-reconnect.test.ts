@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { waitFor } from '../support/env.js';
-import { blox, spawnBlox, startBloxUp, type RunningBloxUp } from './support/blox-process.js';
+import { blox, spawnBlox, startBloxUp, type RunningBloxUp } from '../support/blox-process.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- NDJSON printed by the CLI is read loosely */
 

@@ -1,47 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { blox, spawnBlox } from '../support/blox-process.js';
 import { tempDir } from '../support/env.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** Runs `blox …` in process, returning the exit code and what it printed. */
-async function blox(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...parts: unknown[]) => out.push(parts.join(' '));
-  console.error = (...parts: unknown[]) => err.push(parts.join(' '));
-  try {
-    const code = await main(['node', 'blox', ...args]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
-
 describe('blox local-aws (server process and subcommands)', () => {
-  let child: ChildProcess;
+  let child: ReturnType<typeof spawnBlox>;
   let endpoint: string;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let exited: Promise<number | null>;
 
   before(async () => {
     dir = await tempDir('blox-local-aws-cli-');
-    child = spawn(
-      process.execPath,
+    child = spawnBlox(
       [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        "import { main } from './src/cli/main.ts'; process.exitCode = await main(process.argv);",
-        '--',
-        'blox',
         'local-aws',
         '--port',
         '0',
@@ -56,9 +29,9 @@ describe('blox local-aws (server process and subcommands)', () => {
         '--snapshot-file',
         `${dir.path}/snap.json`,
       ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BLOX_LOCAL_AWS_ENDPOINT: '' } },
+      { BLOX_LOCAL_AWS_ENDPOINT: '' },
     );
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    exited = child.exited;
     const lines = createInterface({ input: child.stdout! });
     endpoint = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(

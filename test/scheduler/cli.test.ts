@@ -1,43 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createSqsClient } from '../../src/aws/clients.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startStateService, type StateService } from '../../src/state/service.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { spawnBlox } from '../support/blox-process.js';
 import { freePort, tempDir, waitFor } from '../support/env.js';
 import { createCluster, registerTaskDefinition, startAws } from './support/harness.js';
 import { TaskTimeline } from './support/stack.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+/** `blox …` as its own process, with placeholder AWS credentials (the emulator checks none). */
+const blox = (args: string[]) => spawnBlox(args, { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' });
 
-function blox(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      "import { main } from './src/cli/main.ts'; process.exitCode = await main(process.argv);",
-      '--',
-      'blox',
-      ...args,
-    ],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', ...env },
-    },
-  );
-}
-
-const exitOf = (child: ChildProcess) =>
-  new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('exit', (code) => resolve({ code, stderr }));
-  });
+/** The exit code and everything the process wrote to stderr. */
+const exitOf = async (child: ReturnType<typeof blox>) => ({
+  code: await child.exited,
+  stderr: child.errors(),
+});
 
 /** `blox scheduler` as v0.3 users run it: --bind, --css-endpoint (a remote state service), its own store. */
 describe('blox scheduler (process, remote state service)', () => {
@@ -47,7 +26,7 @@ describe('blox scheduler (process, remote state service)', () => {
   let sqs: ReturnType<typeof createSqsClient>;
   let statePort: number;
   let dir: Awaited<ReturnType<typeof tempDir>>;
-  let child: ChildProcess | undefined;
+  let child: ReturnType<typeof blox> | undefined;
 
   before(async () => {
     aws = await startAws({ taskStartDelayMs: 100, taskStopDelayMs: 100, reorderHoldMs: 20 });

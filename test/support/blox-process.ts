@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { main } from '../../../src/cli/main.js';
-import { freePort, tempDir, waitFor } from '../../support/env.js';
+import { main } from '../../src/cli/main.js';
+import { freePort, tempDir, waitFor } from './env.js';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Spawns `blox …` from the sources (through tsx), as a user's shell would run it. */
 export function spawnBlox(
