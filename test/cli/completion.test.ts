@@ -8,7 +8,7 @@ import {
   type CompletionCommand,
 } from '../../src/cli/client/completion.js';
 import { commands } from '../../src/cli/commands/index.js';
-import { main } from '../../src/cli/main.js';
+import { blox } from '../support/blox-process.js';
 
 const list: CompletionCommand[] = commands.map((c) => ({
   name: c.name,
@@ -29,20 +29,6 @@ function completeInBash(script: string, words: string[]): string[] {
   const res = spawnSync('bash', ['--norc', '-c', program], { encoding: 'utf8' });
   assert.equal(res.status, 0, res.stderr);
   return res.stdout.split('\n').filter((l) => l !== '');
-}
-
-async function captured(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...p: unknown[]) => out.push(p.join(' '));
-  console.error = (...p: unknown[]) => err.push(p.join(' '));
-  try {
-    return { code: await main(['node', 'blox', ...args]), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
 }
 
 describe('shell completion', () => {
@@ -80,7 +66,7 @@ describe('shell completion', () => {
   });
 
   it('prints the scripts through `blox completion bash|zsh`, and rejects other shells with exit 2', async () => {
-    const b = await captured(['completion', 'bash']);
+    const b = await blox('completion', 'bash');
     assert.equal(b.code, 0);
     assert.equal(
       b.out,
@@ -88,10 +74,10 @@ describe('shell completion', () => {
         list.map((c) => (c.name === 'completion' ? { ...c, subcommands: ['bash', 'zsh'] } : c)),
       ).trimEnd(),
     );
-    const z = await captured(['completion', 'zsh']);
+    const z = await blox('completion', 'zsh');
     assert.equal(z.code, 0);
     assert.match(z.out, /^#compdef blox/);
-    const bad = await captured(['completion', 'fish']);
+    const bad = await blox('completion', 'fish');
     assert.equal(bad.code, 2);
     assert.match(bad.err, /unknown shell "fish"; use one of: bash, zsh/);
   });
