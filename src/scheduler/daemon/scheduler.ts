@@ -70,7 +70,10 @@ export interface RunningScheduler {
  * works from the first moment, on the store; status counts appear once the informer synced.
  */
 export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
-  const logger = (options.logger ?? silentLogger).child({ component: 'scheduler' });
+  // The parts get the caller's logger and name themselves (component: leader, actuator, …); a
+  // second `component` binding on top of ours would write the key twice in every line.
+  const base = options.logger ?? silentLogger;
+  const logger = base.child({ component: 'scheduler' });
   const identity = options.identity ?? `${hostname()}:${process.pid}`;
   const repo = new EnvironmentRepository(options.store);
   const service = new EnvironmentService(repo, ecsChecks(options.ecs));
@@ -81,13 +84,13 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     environments: async () => summaries(repo),
     groupOf: (cluster, task): string | undefined => informer.task(cluster, task)?.group,
     throttled: () => actuator.stats.throttled,
-    logger,
+    logger: base,
   });
-  const informer = new ClusterInformer(options.source, { logger });
+  const informer = new ClusterInformer(options.source, { logger: base });
   const actuator: EcsActuator = new ObservedActuator(
     {
       ecs: options.ecs,
-      logger,
+      logger: base,
       identity,
       ...(options.modifyRate ? { modifyRate: options.modifyRate } : {}),
     },
@@ -100,7 +103,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     informer,
     actuator,
     intents,
-    logger,
+    logger: base,
     ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     ...(options.intentTtlMs !== undefined ? { intentTtlMs: options.intentTtlMs } : {}),
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
@@ -115,7 +118,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     prefix: `${SCHEDULER_PREFIX}leader/`,
     identity,
     ttlSeconds: options.leaderTtlSeconds ?? 5,
-    logger,
+    logger: base,
   });
 
   const synced = informer.start();
