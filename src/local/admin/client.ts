@@ -108,6 +108,13 @@ export class LocalAwsAdminClient {
     }
     if (!response.ok) {
       const { code, message } = (parsed ?? {}) as { code?: string; message?: string };
+      // Blox's own API answers an unknown path so; the emulator says "no admin endpoint …".
+      if (response.status === 404 && typeof message === 'string' && message.startsWith('no route '))
+        throw new BloxError(
+          'NotAnEmulator',
+          `${this.endpoint} is not the local AWS emulator (it answered "${message}", as Blox's own API does); pass the emulator's address, which "blox up" prints, with --endpoint or BLOX_LOCAL_AWS_ENDPOINT`,
+          { status: 502 },
+        );
       throw new BloxError(code ?? 'AdminRequestFailed', message ?? `HTTP ${response.status}`, {
         status: response.status,
       });

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { SendMessageCommand, SQSClient, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { LocalAwsAdminClient, startLocalAws, type LocalAws } from '../../../src/local/index.js';
 import { tempDir, waitFor } from '../../support/env.js';
+import { createHttpApp } from '../../../src/server/app.js';
+import { silentLogger } from '../../../src/core/logger.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -142,6 +145,22 @@ describe('admin API (/_blox/…)', () => {
       new LocalAwsAdminClient('http://127.0.0.1:1').status(),
       /cannot reach the local AWS emulator/,
     );
+  });
+
+  it("says so when pointed at Blox's own API instead of the emulator", async () => {
+    const app = await createHttpApp({ logger: silentLogger, plugins: [] });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = app.server.address() as AddressInfo;
+      await assert.rejects(new LocalAwsAdminClient(`http://127.0.0.1:${port}`).scale('default', 2), {
+        code: 'NotAnEmulator',
+        message: new RegExp(
+          `^http://127\\.0\\.0\\.1:${port} is not the local AWS emulator \\(it answered "no route POST /_blox/clusters/default/scale".*--endpoint or BLOX_LOCAL_AWS_ENDPOINT$`,
+        ),
+      });
+    } finally {
+      await app.close();
+    }
   });
 
   it('resets ECS and SQS but keeps the event queue', async () => {
