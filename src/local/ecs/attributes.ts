@@ -18,6 +18,12 @@ const NAME_RE = /^[a-zA-Z0-9_./\\-]{1,128}$/;
 const VALUE_RE = /^[a-zA-Z0-9_./\\@: -]{1,128}$/;
 /** ECS limit on attributes per PutAttributes call. */
 const MAX_PUT = 10;
+/** ECS limit on custom attributes (all but the reserved `ecs.` ones) per resource. */
+const MAX_CUSTOM = 10;
+
+function isReserved(name: string): boolean {
+  return name.startsWith('ecs.') || name.startsWith('com.amazonaws.ecs.');
+}
 
 export function validateAttribute(
   a: Input,
@@ -28,7 +34,7 @@ export function validateAttribute(
     throw invalidParameter(
       `Invalid attribute name '${String(name)}': up to 128 letters, numbers, hyphens, underscores, periods, forward slashes and back slashes.`,
     );
-  if (!options.allowBuiltIn && (name.startsWith('ecs.') || name.startsWith('com.amazonaws.ecs.')))
+  if (!options.allowBuiltIn && isReserved(name))
     throw invalidParameter(`Attribute name '${name}' is reserved: the ecs. prefix is set by Amazon ECS.`);
   const value = a.value;
   if (value === undefined || value === null) return { name };
@@ -47,6 +53,11 @@ function targetOf(ctx: EcsContext, cluster: Parameters<EcsContext['cluster']>[0]
     );
   if (typeof a.targetId !== 'string' || a.targetId === '')
     throw invalidParameter('Attribute targetId cannot be empty.');
+  // ECS needs the type to resolve a short ID; a full ARN names its own.
+  if (a.targetType === undefined && !a.targetId.startsWith('arn:'))
+    throw invalidParameter(
+      `Attribute '${String(a.name)}' names its target by the short ID '${a.targetId}': give targetType (container-instance) or the target's full ARN.`,
+    );
   const inst = ctx.state.findInstance(ctx.cluster(cluster).name, a.targetId);
   if (!inst) throw new AwsError('TargetNotFoundException', `Could not find the target ${a.targetId}.`);
   return inst;
@@ -63,13 +74,25 @@ export function putAttributes(ctx: EcsContext, raw: unknown): unknown {
       `You can specify up to ${MAX_PUT} attributes per call.`,
     );
   const resolved = list.map((a) => ({ attr: validateAttribute(a), inst: targetOf(ctx, input, a) }));
-  const touched = new Set<(typeof resolved)[number]['inst']>();
+  // Checked for every target before any is changed: a refused call changes nothing.
+  const added = new Map<(typeof resolved)[number]['inst'], Set<string>>();
   for (const { attr, inst } of resolved) {
-    if (inst.attributes.size >= 128 && !inst.attributes.has(attr.name))
+    if (inst.attributes.has(attr.name)) continue;
+    let names = added.get(inst);
+    if (!names) added.set(inst, (names = new Set()));
+    names.add(attr.name);
+  }
+  for (const [inst, names] of added) {
+    let custom = names.size;
+    for (const name of inst.attributes.keys()) if (!isReserved(name)) custom++;
+    if (custom > MAX_CUSTOM)
       throw new AwsError(
         'AttributeLimitExceededException',
-        'A container instance can have at most 128 attributes.',
+        `You can apply up to ${MAX_CUSTOM} custom attributes for each resource: ${inst.arn} would have ${custom}. Remove some with DeleteAttributes first.`,
       );
+  }
+  const touched = new Set<(typeof resolved)[number]['inst']>();
+  for (const { attr, inst } of resolved) {
     inst.attributes.set(attr.name, attr.value);
     touched.add(inst);
   }

@@ -25,8 +25,11 @@ export function clusterShape(ctx: EcsContext, c: ClusterRecord): Record<string, 
     for (const inst of index.values(ctx.state.isInstanceLive)) {
       if (inst.status === 'ACTIVE') active++;
       else if (inst.status === 'DRAINING') draining++;
-      running += inst.runningTasksCount;
-      pending += inst.pendingTasksCount;
+      // The cluster counts tasks by their last status (an instance's runningTasksCount is by
+      // desired status, so it includes its PENDING tasks).
+      for (const t of inst.tasks)
+        if (t.lastStatus === 'RUNNING') running++;
+        else if (t.lastStatus === 'PENDING') pending++;
     }
   return {
     clusterArn: c.arn,

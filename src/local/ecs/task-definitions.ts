@@ -102,14 +102,25 @@ export function registerTaskDefinition(ctx: EcsContext, raw: unknown): unknown {
     : { taskDefinition: taskDefinitionShape(record) };
 }
 
-function sizeString(input: Input, field: string): string | undefined {
+/**
+ * A task-level size as ECS stores it: a whole number of CPU units / MiB, given as such or as
+ * vCPUs ("1 vCPU", "0.5 vcpu") / GB ("2 GB", "2GB"), which ECS converts when registering.
+ */
+function sizeString(input: Input, field: 'cpu' | 'memory'): string | undefined {
   const v = input[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v.trim()))
+  const text = typeof v === 'string' ? v.trim() : undefined;
+  if (text !== undefined && /^\d+$/.test(text)) return text;
+  const unit = field === 'cpu' ? /^(\d+(?:\.\d+)?)\s*vcpu$/i : /^(\d+(?:\.\d+)?)\s*gb$/i;
+  const m = text === undefined ? null : unit.exec(text);
+  const converted = m ? Number(m[1]) * 1024 : NaN;
+  if (!Number.isInteger(converted) || converted <= 0)
     throw clientError(
-      `Invalid '${field}' value '${String(v)}': use a whole number of ${field === 'cpu' ? 'CPU units' : 'MiB'}.`,
+      field === 'cpu'
+        ? `Invalid 'cpu' value '${String(v)}': use a whole number of CPU units (1024 = 1 vCPU) or vCPUs such as '1 vCPU' or '0.5 vCPU'.`
+        : `Invalid 'memory' value '${String(v)}': use a whole number of MiB or GB such as '2 GB' or '0.5GB'.`,
     );
-  return v.trim();
+  return String(converted);
 }
 
 function containerDefinition(def: Input): ContainerDefinition {
@@ -221,7 +232,7 @@ export function deregisterTaskDefinition(ctx: EcsContext, raw: unknown): unknown
 export function listTaskDefinitions(ctx: EcsContext, raw: unknown): unknown {
   const input = asInput(raw);
   const family = optString(input, 'familyPrefix');
-  const status = statusFilter(input);
+  const status = statusFilter(input, ['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS'], 'ACTIVE');
   const sort = optString(input, 'sort') ?? 'ASC';
   if (sort !== 'ASC' && sort !== 'DESC') throw invalidParameter('sort must be ASC or DESC.');
   const limit = pageSize(input);
@@ -231,8 +242,7 @@ export function listTaskDefinitions(ctx: EcsContext, raw: unknown): unknown {
   for (const f of families) {
     // familyPrefix is an exact family name in ECS, despite its name.
     if (family !== undefined && f !== family) continue;
-    for (const td of ctx.state.taskDefinitions.get(f)!)
-      if (status === 'ALL' || td.status === status) all.push(td);
+    for (const td of ctx.state.taskDefinitions.get(f)!) if (td.status === status) all.push(td);
   }
   if (sort === 'DESC') all.reverse();
   const page = all.slice(after, after + limit);
@@ -245,7 +255,8 @@ export function listTaskDefinitions(ctx: EcsContext, raw: unknown): unknown {
 export function listTaskDefinitionFamilies(ctx: EcsContext, raw: unknown): unknown {
   const input = asInput(raw);
   const prefix = optString(input, 'familyPrefix') ?? '';
-  const status = statusFilter(input);
+  // Unlike ListTaskDefinitions, both ACTIVE and INACTIVE families by default.
+  const status = statusFilter(input, ['ACTIVE', 'INACTIVE', 'ALL'], 'ALL');
   const limit = pageSize(input);
   const after = decodeToken(input, 'families');
   const families = [...ctx.state.taskDefinitions.entries()]
@@ -263,9 +274,13 @@ export function listTaskDefinitionFamilies(ctx: EcsContext, raw: unknown): unkno
   };
 }
 
-function statusFilter(input: Input): 'ACTIVE' | 'INACTIVE' | 'ALL' {
-  const status = optString(input, 'status') ?? 'ACTIVE';
-  if (status !== 'ACTIVE' && status !== 'INACTIVE' && status !== 'ALL' && status !== 'DELETE_IN_PROGRESS')
-    throw invalidParameter(`Invalid status '${status}'. Valid values: ACTIVE, INACTIVE.`);
-  return status === 'DELETE_IN_PROGRESS' ? 'INACTIVE' : status;
+/**
+ * The `status` filter of a list call, one of `valid` (ECS's enum for that call). DELETE_IN_PROGRESS
+ * is a state the emulator's task definitions never reach (no DeleteTaskDefinitions), so it matches none.
+ */
+function statusFilter<S extends string>(input: Input, valid: readonly S[], byDefault: S): S {
+  const status = optString(input, 'status') ?? byDefault;
+  if (!(valid as readonly string[]).includes(status))
+    throw invalidParameter(`Invalid status '${status}'. Valid values: ${valid.join(', ')}.`);
+  return status as S;
 }

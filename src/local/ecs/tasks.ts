@@ -61,6 +61,23 @@ function commonTaskInput(input: Input, startedByMax: number) {
   return options;
 }
 
+/** ECS refuses an override of a container its task definition does not have (a typo would else pass). */
+function checkContainerOverrides(
+  td: TaskDefinitionRecord,
+  overrides: Record<string, unknown> | undefined,
+): void {
+  const list = overrides?.containerOverrides;
+  if (list === undefined) return;
+  if (!Array.isArray(list)) throw invalidParameter('overrides.containerOverrides must be a list.');
+  for (const o of list as unknown[]) {
+    const name = (o as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string' || !td.containers.some((c) => c.name === name))
+      throw invalidParameter(
+        `Override for container named ${String(name)} is not a container in the TaskDefinition.`,
+      );
+  }
+}
+
 const NO_PORTS: ReadonlySet<string> = new Set();
 
 /**
@@ -166,6 +183,7 @@ export function runTask(ctx: EcsContext, raw: unknown): JsonText {
   const options = commonTaskInput(input, 128);
   const constraints = constraintsOf(input, td);
   const strategies = strategiesOf(input);
+  checkContainerOverrides(td, options.overrides);
   const req = taskRequirements(td, options.overrides ?? {});
   const instances: InstanceRecord[] = [];
   const index = ctx.state.instancesOf(cluster.name);
@@ -217,6 +235,7 @@ export function startTask(ctx: EcsContext, raw: unknown): JsonText {
   const refs = reqStringList(input, 'containerInstances', 'containerInstances');
   if (refs.length > 10) throw invalidParameter('containerInstances cannot have more than 10 elements.');
   const options = commonTaskInput(input, 36);
+  checkContainerOverrides(td, options.overrides);
   const req = taskRequirements(td, options.overrides ?? {});
   const group = options.group ?? `family:${td.family}`;
   // StartTask honours only the task definition's constraints (memberOf); no strategies.

@@ -188,6 +188,59 @@ describe('ECS task definitions', () => {
     assert.deepEqual(families.families, ['web', 'worker']);
     const one = await run.client.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'wo' }));
     assert.deepEqual(one.families, ['worker']);
+    // No emulated task definition is ever being deleted.
+    const deleting = await run.client.send(new ListTaskDefinitionsCommand({ status: 'DELETE_IN_PROGRESS' }));
+    assert.deepEqual(deleting.taskDefinitionArns, []);
+    await rejectsWith(
+      run.client.send(new ListTaskDefinitionsCommand({ status: 'ALL' as never })),
+      'InvalidParameterException',
+    );
+  });
+
+  it('lists families with no ACTIVE revision too, unless asked for ACTIVE ones', async () => {
+    await run.client.send(
+      new RegisterTaskDefinitionCommand({ family: 'gone', containerDefinitions: [container] }),
+    );
+    await run.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'gone:1' }));
+    const all = await run.client.send(new ListTaskDefinitionFamiliesCommand({}));
+    assert.ok(all.families!.includes('gone'), String(all.families));
+    assert.ok(all.families!.includes('worker'));
+    const active = await run.client.send(new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE' }));
+    assert.ok(!active.families!.includes('gone'));
+    const inactive = await run.client.send(new ListTaskDefinitionFamiliesCommand({ status: 'INACTIVE' }));
+    assert.deepEqual(inactive.families, ['gone']);
+  });
+
+  it('takes task-level sizes in vCPUs and GB and stores them as CPU units and MiB', async () => {
+    const r = await run.client.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'sized',
+        cpu: '0.5 vCPU',
+        memory: '2 GB',
+        containerDefinitions: [container],
+      }),
+    );
+    assert.equal(r.taskDefinition!.cpu, '512');
+    assert.equal(r.taskDefinition!.memory, '2048');
+    const plain = await run.client.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'sized',
+        cpu: '1 vcpu',
+        memory: '1GB',
+        containerDefinitions: [container],
+      }),
+    );
+    assert.equal(plain.taskDefinition!.cpu, '1024');
+    assert.equal(plain.taskDefinition!.memory, '1024');
+    for (const bad of [{ cpu: '1.3 vCPU' }, { cpu: 'lots' }, { memory: '2 TB' }, { memory: '0 GB' }]) {
+      const err = await rejectsWith(
+        run.client.send(
+          new RegisterTaskDefinitionCommand({ family: 'sized', ...bad, containerDefinitions: [container] }),
+        ),
+        'ClientException',
+      );
+      assert.match(err.message, new RegExp(`Invalid '${Object.keys(bad)[0]}' value`));
+    }
   });
 
   it('rejects bad definitions with ClientException and unknown ones with ClientException', async () => {

@@ -303,7 +303,7 @@ describe('ECS attributes', () => {
       new PutAttributesCommand({
         attributes: [
           { name: 'team', value: 'blue', targetId: arn },
-          { name: 'gpu', targetId: arn.split('/').pop()! },
+          { name: 'gpu', targetId: arn.split('/').pop()!, targetType: 'container-instance' },
         ],
       }),
     );
@@ -358,7 +358,14 @@ describe('ECS attributes', () => {
     await rejectsWith(
       run.client.send(
         new PutAttributesCommand({
-          attributes: [{ name: 'ok', value: 'v', targetId: 'ffffffffffffffffffffffffffffffff' }],
+          attributes: [
+            {
+              name: 'ok',
+              value: 'v',
+              targetId: 'ffffffffffffffffffffffffffffffff',
+              targetType: 'container-instance',
+            },
+          ],
         }),
       ),
       'TargetNotFoundException',
@@ -375,5 +382,41 @@ describe('ECS attributes', () => {
       run.client.send(new ListAttributesCommand({ targetType: 'task' as never })),
       'InvalidParameterException',
     );
+    // A short ID needs its targetType to be resolved.
+    await rejectsWith(
+      run.client.send(
+        new PutAttributesCommand({
+          attributes: [{ name: 'ok', value: 'v', targetId: arn.split('/').pop()! }],
+        }),
+      ),
+      'InvalidParameterException',
+    );
+  });
+
+  it('an instance takes at most 10 custom attributes; a refused call changes nothing', async () => {
+    const [other] = run.ecs.fleet.scale(
+      'default',
+      (await run.client.send(new ListContainerInstancesCommand({}))).containerInstanceArns!.length + 1,
+    ).added;
+    const custom = async () =>
+      (await run.client.send(new DescribeContainerInstancesCommand({ containerInstances: [other!] })))
+        .containerInstances![0]!.attributes!.filter(
+          (a) => !a.name!.startsWith('ecs.') && !a.name!.startsWith('com.amazonaws.ecs.'),
+        )
+        .map((a) => a.name)
+        .sort();
+    const put = (names: string[]) =>
+      run.client.send(
+        new PutAttributesCommand({
+          attributes: names.map((name) => ({ name, value: 'v', targetId: other! })),
+        }),
+      );
+    await put(Array.from({ length: 8 }, (_, i) => `c${i}`));
+    const err = await rejectsWith(put(['c8', 'c9', 'c10']), 'AttributeLimitExceededException');
+    assert.match(err.message, /up to 10 custom attributes/);
+    assert.equal((await custom()).length, 8);
+    await put(['c0', 'c8', 'c9']); // c0 is replaced, not added: 10 in all
+    assert.equal((await custom()).length, 10);
+    await rejectsWith(put(['c10']), 'AttributeLimitExceededException');
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   CreateClusterCommand,
+  DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
   ListTasksCommand,
@@ -150,6 +151,34 @@ describe('ECS tasks: lifecycle and change feed', () => {
       instanceChanges.some((c) => c.detail.pendingTasksCount === 1 && c.detail.runningTasksCount === 1),
     );
     assert.equal(instanceChanges.at(-1)!.detail.runningTasksCount, 0);
+  });
+
+  it('DescribeClusters counts tasks by last status: PENDING ones are pending, not running', async () => {
+    const counts = async () => {
+      const c = (await run.client.send(new DescribeClustersCommand({ clusters: ['default'] }))).clusters![0]!;
+      return { running: c.runningTasksCount, pending: c.pendingTasksCount };
+    };
+    const base = await counts();
+    const r = await run.client.send(
+      new StartTaskCommand({ taskDefinition: 'small', containerInstances: [instances[1]!] }),
+    );
+    const arn = r.tasks![0]!.taskArn!;
+    assert.deepEqual(await counts(), { running: base.running, pending: base.pending! + 1 });
+    await waitFor(
+      'RUNNING',
+      async () =>
+        (await run.client.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks![0]!.lastStatus ===
+          'RUNNING' || undefined,
+    );
+    assert.deepEqual(await counts(), { running: base.running! + 1, pending: base.pending });
+    await run.client.send(new StopTaskCommand({ task: arn }));
+    await waitFor(
+      'STOPPED',
+      async () =>
+        (await run.client.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks![0]!.lastStatus ===
+          'STOPPED' || undefined,
+    );
+    assert.deepEqual(await counts(), base);
   });
 
   it('stopped tasks stay describable for the retention time, then vanish', async () => {
@@ -416,6 +445,31 @@ describe('ECS tasks: StartTask, ListTasks and DescribeTasks rules', () => {
       run.client.send(new StartTaskCommand({ taskDefinition: 'ghost', containerInstances: [instances[0]!] })),
       'ClientException',
     );
+  });
+
+  it('an override of a container the task definition lacks is refused, not dropped', async () => {
+    const overrides = { containerOverrides: [{ name: 'nosuch', command: ['x'] }] };
+    const before = (await run.client.send(new ListTasksCommand({}))).taskArns!.length;
+    for (const call of [
+      new StartTaskCommand({ taskDefinition: 'small', containerInstances: [instances[0]!], overrides }),
+      new RunTaskCommand({ taskDefinition: 'small', overrides }),
+    ]) {
+      const err = await rejectsWith(run.client.send(call as StartTaskCommand), 'InvalidParameterException');
+      assert.equal(
+        err.message,
+        'Override for container named nosuch is not a container in the TaskDefinition.',
+      );
+    }
+    assert.equal((await run.client.send(new ListTasksCommand({}))).taskArns!.length, before);
+    const ok = await run.client.send(
+      new StartTaskCommand({
+        taskDefinition: 'small',
+        containerInstances: [instances[0]!],
+        overrides: { containerOverrides: [{ name: 'main', command: ['true'] }] },
+      }),
+    );
+    assert.deepEqual(ok.tasks![0]!.overrides!.containerOverrides, [{ name: 'main', command: ['true'] }]);
+    await run.client.send(new StopTaskCommand({ task: ok.tasks![0]!.taskArn! })); // the other tests count tasks
   });
 
   it('ListTasks pages through every RUNNING task exactly once', async () => {
