@@ -11,6 +11,7 @@ import { createEcsClient } from '../src/aws/clients.js';
 import { silentLogger } from '../src/core/logger.js';
 import { composeBlox } from '../src/cli/up/compose.js';
 import { openStore } from '../src/store/open.js';
+import { ERROR_CODE_HEADER } from '../src/core/api-error-wire.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- OpenAPI documents are read as loose JSON */
 type Json = any;
@@ -120,8 +121,11 @@ export function renderApiReference(doc: Json): string {
     '`/readyz` (readiness: 503 with the reason until the persisted state is loaded) and `/metrics`',
     '(Prometheus).',
     '',
-    'Errors have one shape everywhere: `{"code": "…", "message": "…"}` with the HTTP status (messages',
-    "carried over from Blox v0.3 keep v0.3's text). The `blox` client commands wrap these routes: see",
+    'Errors have one shape everywhere, the one Blox v0.3 had: the HTTP status and the message as',
+    '`text/plain; charset=utf-8` followed by a newline (messages carried over from v0.3 keep its text,',
+    'so clients generated from its swagger read them as their typed errors), plus what v0.3 lacked:',
+    'the error\'s code (`InvalidStatus`, `EnvironmentExists`, …) in the `x-blox-error-code` header.',
+    'The `blox` client commands wrap these routes: see',
     '[cli.md](cli.md); the concepts behind them are in [concepts.md](concepts.md).',
     '',
     '## Routes',
@@ -165,17 +169,12 @@ export function renderApiReference(doc: Json): string {
       if (responses.length > 0) {
         lines.push('Responses:', '', '| status | meaning |', '|---|---|');
         for (const [status, r] of responses) {
-          const schema = r.content?.['application/json']?.schema;
-          const isError =
-            schema?.properties?.code &&
-            schema?.properties?.message &&
-            Object.keys(schema.properties).length === 2;
-          const meaning =
-            r.description && r.description !== 'Default Response'
+          const isError = r.headers?.[ERROR_CODE_HEADER] !== undefined;
+          const meaning = isError
+            ? 'error (message as text, code in the header)'
+            : r.description && r.description !== 'Default Response'
               ? r.description
-              : isError
-                ? 'error `{code, message}`'
-                : 'success';
+              : 'success';
           lines.push(`| ${status} | ${cell(meaning)} |`);
         }
         lines.push('');

@@ -1,6 +1,7 @@
 import type { EntityKind } from '../core/ecs/entities.js';
 import { StateApiError, StreamGoneError } from './errors.js';
 import type { EntityChange, EntityOf, ListFilter, Page, StreamEvent, VersionedEntity } from './types.js';
+import { readErrorAnswer } from '../core/api-error-wire.js';
 
 export interface StateClientOptions {
   /** Base URL of the state service, e.g. `http://127.0.0.1:3000`. */
@@ -163,15 +164,12 @@ export class StateClient {
       );
     }
     if (res.ok) return res;
-    let code = 'HttpError';
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { code?: string; message?: string };
-      code = body.code ?? code;
-      message = body.message ?? message;
-    } catch {
-      // not our error shape: keep the status line
-    }
+    const { code, message } = readErrorAnswer(
+      res.status,
+      res.statusText,
+      (name) => res.headers.get(name),
+      await res.text().catch(() => ''),
+    );
     if (res.status === 410) throw new StreamGoneError(message);
     throw new StateApiError(res.status, code, message);
   }

@@ -1,14 +1,23 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODE_HEADER, ERROR_CONTENT_TYPE, errorText } from '../core/api-error-wire.js';
 import { BloxError } from '../core/errors.js';
 
 /**
- * The one HTTP error shape of every Blox API: `{"code": "...", "message": "..."}` with the
- * status from the error. Messages carried over from Blox v0.3 keep their exact text.
+ * The one error of every Blox API: a status, a code and a message, written as v0.3 wrote errors
+ * (the message as text, see core/api-error-wire.ts) with the code in a header. Messages carried
+ * over from Blox v0.3 keep their exact text.
  */
 export interface ErrorBody {
   code: string;
   message: string;
 }
+
+/** An error answer in a route's schema (so the OpenAPI document describes it). */
+export const errorResponseSchema = {
+  description: `The message as text with a newline, as Blox v0.3 wrote it; the error's code in the ${ERROR_CODE_HEADER} header`,
+  headers: { [ERROR_CODE_HEADER]: { type: 'string', description: 'What went wrong, e.g. InvalidStatus' } },
+  content: { 'text/plain': { schema: { type: 'string' } } },
+} as const;
 
 export class HttpError extends BloxError {
   constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
@@ -24,7 +33,12 @@ export const gone = (message: string, code = 'Gone') => new HttpError(410, code,
 export const INTERNAL_ERROR_MESSAGE = 'Unexpected internal server error';
 
 export function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return reply
+    .code(status)
+    .header(ERROR_CODE_HEADER, body.code)
+    .header('x-content-type-options', 'nosniff')
+    .type(ERROR_CONTENT_TYPE)
+    .send(errorText(body.message));
 }
 
 /** Maps every error a route throws to the one shape; unexpected ones are logged and hidden. */

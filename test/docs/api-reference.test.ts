@@ -71,15 +71,9 @@ describe('API reference (docs/api.md)', () => {
                 },
               },
               404: {
-                description: 'Default Response',
-                content: {
-                  'application/json': {
-                    schema: {
-                      type: 'object',
-                      properties: { code: { type: 'string' }, message: { type: 'string' } },
-                    },
-                  },
-                },
+                description: 'The message as text',
+                headers: { 'x-blox-error-code': { schema: { type: 'string' } } },
+                content: { 'text/plain': { schema: { type: 'string' } } },
               },
             },
           },
@@ -91,6 +85,6 @@ describe('API reference (docs/api.md)', () => {
     assert.ok(text.includes('| `mode` | `a` \\| `b` |  |  |'));
     assert.ok(text.includes('| `n` | integer | yes | How \\| many |'));
     assert.ok(text.includes('| `list[].v` | string |  |  |'));
-    assert.ok(text.includes('| 404 | error `{code, message}` |'));
+    assert.ok(text.includes('| 404 | error (message as text, code in the header) |'));
   });
 });

@@ -12,6 +12,7 @@ import { createHttpApp } from '../../src/server/app.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../support/env.js';
 import { createCluster, registerTaskDefinition, startAws } from './support/harness.js';
+import { errorOf } from '../support/api-error.js';
 
 /**
  * The v1 API against the SQLite store and the local ECS emulator: v0.3's integration features
@@ -51,7 +52,8 @@ describe('scheduler API (v0.3 compatible)', () => {
     });
     return {
       status: res.statusCode,
-      body: res.body ? (JSON.parse(res.body) as Record<string, any>) : undefined,
+      body: (res.statusCode >= 400 ? errorOf(res) : res.body ? JSON.parse(res.body) : undefined) as
+        Record<string, any> | undefined,
       headers: res.headers,
     };
   };
@@ -163,7 +165,7 @@ describe('scheduler API (v0.3 compatible)', () => {
       headers: { 'content-type': 'application/json' },
     });
     assert.equal(bad.statusCode, 400);
-    assert.match(JSON.parse(bad.body).message, /not valid JSON/);
+    assert.match(errorOf(bad).message, /not valid JSON/);
   });
 
   it('duplicate name → 400; inactive cluster and task definition → 404 (v0.3 messages)', async () => {

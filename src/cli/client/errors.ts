@@ -16,7 +16,7 @@ export class UnreachableError extends BloxError {
   }
 }
 
-/** The API answered with an error (`{code, message}`). */
+/** The API answered with an error (a Blox API: the code from its header, the message text). */
 export class ApiError extends BloxError {
   constructor(
     status: number,
@@ -69,7 +69,7 @@ export function reportError(err: unknown, splitEndpoint: Partial<Record<ApiRole,
     };
   }
   if (err instanceof ApiError) {
-    // Not the {code, message} every Blox API answers with: something else listens there.
+    // No error code header, which every Blox API sends: something else listens there.
     if (err.code === 'HttpError')
       return {
         message: `${err.endpoint || 'the server'} answered ${err.message}, not as a Blox API does`,

@@ -1,4 +1,5 @@
 import { ApiError, UnreachableError } from './errors.js';
+import { readErrorAnswer } from '../../core/api-error-wire.js';
 
 /** An environment as the scheduler API returns it (v0.3 fields first, then Blox's). */
 export interface EnvironmentView {
@@ -195,15 +196,12 @@ export class SchedulerClient {
     }
     const text = await res.text();
     if (!res.ok) {
-      let code = 'HttpError';
-      let message = `${res.status} ${res.statusText}`;
-      try {
-        const parsed = JSON.parse(text) as { code?: string; message?: string };
-        code = parsed.code ?? code;
-        message = parsed.message ?? message;
-      } catch {
-        // not our error shape: keep the status line
-      }
+      const { code, message } = readErrorAnswer(
+        res.status,
+        res.statusText,
+        (name) => res.headers.get(name),
+        text,
+      );
       throw new ApiError(res.status, code, message, this.base, 'scheduler');
     }
     return (text.trim() === '' ? undefined : JSON.parse(text)) as T;

@@ -1,5 +1,6 @@
 import { BloxError, errorMessage } from '../../core/errors.js';
 import type { EventFaults } from '../events/index.js';
+import { ERROR_CODE_HEADER } from '../../core/api-error-wire.js';
 
 export const DEFAULT_LOCAL_AWS_ENDPOINT = 'http://127.0.0.1:4566';
 
@@ -94,6 +95,13 @@ export class LocalAwsAdminClient {
       );
     }
     const text = await response.text();
+    // Only Blox's own API marks its errors so; it answers every /_blox/ path "no route …".
+    if (response.headers.get(ERROR_CODE_HEADER) !== null)
+      throw new BloxError(
+        'NotAnEmulator',
+        `${this.endpoint} is not the local AWS emulator (it answered "${text.trim()}", as Blox's own API does); pass the emulator's address, which "blox up" prints, with --endpoint or BLOX_LOCAL_AWS_ENDPOINT`,
+        { status: 502 },
+      );
     let parsed: unknown;
     try {
       parsed = text === '' ? {} : JSON.parse(text);
@@ -108,13 +116,6 @@ export class LocalAwsAdminClient {
     }
     if (!response.ok) {
       const { code, message } = (parsed ?? {}) as { code?: string; message?: string };
-      // Blox's own API answers an unknown path so; the emulator says "no admin endpoint …".
-      if (response.status === 404 && typeof message === 'string' && message.startsWith('no route '))
-        throw new BloxError(
-          'NotAnEmulator',
-          `${this.endpoint} is not the local AWS emulator (it answered "${message}", as Blox's own API does); pass the emulator's address, which "blox up" prints, with --endpoint or BLOX_LOCAL_AWS_ENDPOINT`,
-          { status: 502 },
-        );
       throw new BloxError(code ?? 'AdminRequestFailed', message ?? `HTTP ${response.status}`, {
         status: response.status,
       });

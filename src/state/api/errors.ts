@@ -2,7 +2,7 @@ import { HttpError } from '../../server/http-error.js';
 
 /**
  * The API's errors. Where Blox v0.3 had a message, the text is v0.3's, byte for byte, so that
- * clients matching on it keep working; only the body is now JSON `{"code","message"}`.
+ * clients matching on it keep working (written as text, as v0.3 did; the code goes in a header).
  */
 export const V03_MESSAGES = {
   instanceNotFound: 'Instance not found',

@@ -5,14 +5,12 @@
  * keywords; the schemas here document every parameter and response.
  */
 
+import { errorResponseSchema } from '../../server/http-error.js';
+
 const str = { type: 'string' } as const;
 const nullableStr = { type: 'string', nullable: true } as const;
 
-export const errorSchema = {
-  type: 'object',
-  required: ['code', 'message'],
-  properties: { code: str, message: str },
-} as const;
+const errorSchema = errorResponseSchema;
 
 const metadata = {
   type: 'object',

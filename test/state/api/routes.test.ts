@@ -15,6 +15,7 @@ import {
   task,
   taskArn,
 } from './fixtures.js';
+import { errorOf } from '../../support/api-error.js';
 
 /** The list/get API against a real SQLite store (through fastify inject: no sockets needed). */
 describe('state API: list, get, filters, validation (SQLite)', () => {
@@ -53,7 +54,13 @@ describe('state API: list, get, filters, validation (SQLite)', () => {
   const revisionOf = async (e: Parameters<typeof keyOf>[0]) => (await store.get(keyOf(e)))!.modRevision;
   const get = async (url: string) => {
     const res = await service.app!.inject({ method: 'GET', url });
-    return { status: res.statusCode, headers: res.headers, text: res.body, json: () => JSON.parse(res.body) };
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: res.body,
+      text: res.body,
+      json: () => JSON.parse(res.body),
+    };
   };
   const ids = (body: { items: Array<{ entity: { taskARN?: string; containerInstanceARN?: string } }> }) =>
     body.items.map((i) => (i.entity.taskARN ?? i.entity.containerInstanceARN)!.split('/').pop() ?? '');
@@ -130,7 +137,7 @@ describe('state API: list, get, filters, validation (SQLite)', () => {
     for (const [url, code, message] of cases) {
       const res = await get(url);
       assert.equal(res.status, 404, url);
-      assert.deepEqual(res.json(), { code, message }, url);
+      assert.deepEqual(errorOf(res), { code, message }, url);
     }
   });
 
@@ -205,7 +212,7 @@ describe('state API: list, get, filters, validation (SQLite)', () => {
     for (const [url, code, message] of cases) {
       const res = await get(url);
       assert.equal(res.status, 400, url);
-      assert.deepEqual(res.json(), { code, message }, url);
+      assert.deepEqual(errorOf(res), { code, message }, url);
     }
   });
 
@@ -226,8 +233,8 @@ describe('state API: list, get, filters, validation (SQLite)', () => {
     for (const [url, pattern] of cases) {
       const res = await get(url);
       assert.equal(res.status, 400, url);
-      assert.equal(res.json().code, 'InvalidParameter', url);
-      assert.match(res.json().message, pattern, url);
+      assert.equal(errorOf(res).code, 'InvalidParameter', url);
+      assert.match(errorOf(res).message, pattern, url);
     }
   });
 
@@ -287,6 +294,11 @@ describe('state API: list, get, filters, validation (SQLite)', () => {
       '/v1/clusters',
     ])
       assert.ok(openapi.paths[path], path);
+    // Errors are described as they are written: text, with the code in a header.
+    const notFound = openapi.paths['/v1/tasks/{cluster}/{*}'].get.responses['404'];
+    assert.deepEqual(Object.keys(notFound.content), ['text/plain']);
+    assert.equal(notFound.content['text/plain'].schema.type, 'string');
+    assert.ok(notFound.headers['x-blox-error-code'], JSON.stringify(notFound));
   });
 });
 

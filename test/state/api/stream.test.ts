@@ -6,6 +6,7 @@ import { startStateService, type StateService } from '../../../src/state/service
 import { freePort, tempDir, waitFor } from '../../support/env.js';
 import { instance, keyOf, putEntities, task } from './fixtures.js';
 import { openStream } from './stream-client.js';
+import { errorOfResponse } from '../../support/api-error.js';
 
 interface Harness {
   store: Store;
@@ -141,7 +142,7 @@ describe('state streams (NDJSON and SSE) on SQLite', () => {
     for (const [q, status, code, message] of cases) {
       const res = await fetch(`${h.base}/v1/stream/tasks?${q}`);
       assert.equal(res.status, status, q);
-      assert.deepEqual(await res.json(), { code, message }, q);
+      assert.deepEqual(await errorOfResponse(res), { code, message }, q);
     }
     // v0.3 ignored unknown stream parameters, and so do we; `+N` and `007` parse as v0.3's ParseInt did.
     for (const q of ['entityVersion=0&foo=bar', `entityVersion=%2B${current}`, 'entityVersion=007']) {
@@ -223,7 +224,7 @@ describe('stream resume beyond the in-memory change log, compaction, bookmarks, 
       await h.store.compact(last);
       const gone = await fetch(`${h.base}/v1/stream/tasks?entityVersion=${first}`);
       assert.equal(gone.status, 410);
-      const body = (await gone.json()) as { code: string; message: string };
+      const body = await errorOfResponse(gone);
       assert.equal(body.code, 'EntityVersionGone');
       assert.match(body.message, /re-list with GET \/v1\/tasks, then stream from the list's revision \+ 1/);
       await waitFor(

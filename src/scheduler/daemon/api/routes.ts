@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
-import { badRequest } from '../../../server/http-error.js';
+import { badRequest, errorResponseSchema } from '../../../server/http-error.js';
 import type { EnvironmentRecord, Revision, StatusCounts } from '../model.js';
 import type { EnvironmentService } from '../service.js';
 import {
@@ -15,7 +15,6 @@ import {
   deploymentSchema,
   environmentBody,
   environmentSchema,
-  errorSchema,
   listOf,
   revisionBody,
 } from './shapes.js';
@@ -29,12 +28,11 @@ export interface SchedulerRoutesOptions {
 }
 
 type Q = Record<string, unknown>;
-const errors = { 400: errorSchema, 404: errorSchema };
+const errors = { 400: errorResponseSchema, 404: errorResponseSchema };
 
 /**
  * The daemon scheduler API, base /v1, compatible with Blox v0.3 (routes, field names, status
- * codes, message texts) plus updates, revisions, rollback and pagination. Errors use the one
- * shape {code, message}.
+ * codes, message texts, errors as text) plus updates, revisions, rollback and pagination.
  */
 export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginAsync {
   const { service } = options;

@@ -70,11 +70,6 @@ const counts = {
     ]),
   ),
 } as const;
-export const errorSchema = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' } },
-  required: ['code', 'message'],
-} as const;
 export const environmentSchema = {
   type: 'object',
   additionalProperties: true,
