@@ -124,7 +124,7 @@ export function renderApiReference(doc: Json): string {
     'Errors have one shape everywhere, the one Blox v0.3 had: the HTTP status and the message as',
     '`text/plain; charset=utf-8` followed by a newline (messages carried over from v0.3 keep its text,',
     'so clients generated from its swagger read them as their typed errors), plus what v0.3 lacked:',
-    'the error\'s code (`InvalidStatus`, `EnvironmentExists`, …) in the `x-blox-error-code` header.',
+    "the error's code (`InvalidStatus`, `EnvironmentExists`, …) in the `x-blox-error-code` header.",
     'The `blox` client commands wrap these routes: see',
     '[cli.md](cli.md); the concepts behind them are in [concepts.md](concepts.md).',
     '',

@@ -343,4 +343,16 @@ describe('scheduler API (v0.3 compatible)', () => {
     assert.equal(old.body!.state, 'rolled_back');
     assert.equal(old.body!.rolledBackBy, explicit.body!.id);
   });
+
+  it('without maxResults or nextToken a list has every item, as v0.3 answered (no default page)', async () => {
+    const before = (await call('GET', '/v1/environments')).body!.items.length as number;
+    for (let i = 0; i < 101; i++)
+      assert.equal((await create(`many-${String(i).padStart(3, '0')}`)).status, 200);
+    const all = await call('GET', '/v1/environments');
+    assert.equal(all.body!.items.length, before + 101);
+    assert.equal(all.body!.nextToken, undefined);
+    const page = await call('GET', '/v1/environments?maxResults=100');
+    assert.equal(page.body!.items.length, 100);
+    assert.ok(page.body!.nextToken);
+  });
 });

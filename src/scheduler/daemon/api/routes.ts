@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { badRequest, errorResponseSchema } from '../../../server/http-error.js';
 import type { EnvironmentRecord, Revision, StatusCounts } from '../model.js';
+import type { Page } from '../repository.js';
 import type { EnvironmentService } from '../service.js';
 import {
   encodeToken,
@@ -28,6 +29,29 @@ export interface SchedulerRoutesOptions {
 }
 
 type Q = Record<string, unknown>;
+
+/**
+ * One page when the caller pages (maxResults or nextToken given), else every item, as v0.3
+ * answered: its clients never page, and a default page would hide the rest from them silently.
+ */
+async function pagedOrAll<T>(
+  query: Q,
+  fetch: (paging: { limit: number; after?: string }) => Promise<Page<T>>,
+): Promise<{ items: T[]; nextToken?: string }> {
+  const paging = validatePaging(query);
+  if (query.maxResults !== undefined || paging.after !== undefined) {
+    const page = await fetch(paging);
+    const nextToken = encodeToken(page.next);
+    return { items: page.items, ...(nextToken ? { nextToken } : {}) };
+  }
+  const items: T[] = [];
+  for (let after: string | undefined; ;) {
+    const page = await fetch({ limit: 1000, ...(after !== undefined ? { after } : {}) });
+    items.push(...page.items);
+    if (page.next === undefined) return { items };
+    after = page.next;
+  }
+}
 const errors = { 400: errorResponseSchema, 404: errorResponseSchema };
 
 /**
@@ -80,7 +104,8 @@ export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginA
         schema: {
           tags: ['scheduler'],
           summary: 'List environments, optionally of one cluster (name or ARN); paginated',
-          description: 'Query: cluster (name or ARN), maxResults (1-1000, default 100), nextToken.',
+          description:
+            'Query: cluster (name or ARN), maxResults (1-1000, default 100), nextToken. Without maxResults and nextToken: every environment, as v0.3 answered.',
           response: { 200: listOf(environmentSchema), ...errors },
         },
       },
@@ -99,12 +124,8 @@ export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginA
         const cluster = typeof query.cluster === 'string' ? query.cluster : '';
         if (cluster !== '' && !isClusterFilter(cluster))
           throw badRequest('Invalid cluster ARN or name', 'InvalidCluster');
-        const page = await service.list(cluster ? { cluster } : {}, validatePaging(query));
-        const nextToken = encodeToken(page.next);
-        return {
-          items: page.items.map(({ env, revision }) => envOut(env, revision)),
-          ...(nextToken ? { nextToken } : {}),
-        };
+        const list = await pagedOrAll(query, (paging) => service.list(cluster ? { cluster } : {}, paging));
+        return { ...list, items: list.items.map(({ env, revision }) => envOut(env, revision)) };
       },
     );
 
@@ -208,9 +229,8 @@ export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginA
       },
       async (req) => {
         const name = (req.params as { name: string }).name;
-        const page = await service.listDeployments(name, validatePaging(req.query as Q));
-        const nextToken = encodeToken(page.next);
-        return { items: page.items.map(deploymentBody), ...(nextToken ? { nextToken } : {}) };
+        const list = await pagedOrAll(req.query as Q, (paging) => service.listDeployments(name, paging));
+        return { ...list, items: list.items.map(deploymentBody) };
       },
     );
 
@@ -234,9 +254,8 @@ export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginA
       { schema: { tags: ['scheduler'], summary: 'Revisions, oldest first; paginated' } },
       async (req) => {
         const name = (req.params as { name: string }).name;
-        const page = await service.listRevisions(name, validatePaging(req.query as Q));
-        const nextToken = encodeToken(page.next);
-        return { items: page.items.map(revisionBody), ...(nextToken ? { nextToken } : {}) };
+        const list = await pagedOrAll(req.query as Q, (paging) => service.listRevisions(name, paging));
+        return { ...list, items: list.items.map(revisionBody) };
       },
     );
 
