@@ -18,6 +18,7 @@ import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { freePort, tempDir, waitFor } from '../support/env.js';
 import { openStream } from './api/stream-client.js';
+import { errorOfResponse } from '../support/api-error.js';
 
 /**
  * Blox v0.3's end-to-end features (§6.2 of the spec: Get/List Tasks, Get/List Instances, Stream
@@ -89,7 +90,9 @@ describe('v0.3 e2e scenarios against the state service + local AWS emulator', ()
 
   const getJson = async (path: string) => {
     const res = await fetch(`${base}${path}`);
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    // Errors are text, as v0.3 wrote them (errorOfResponse checks that) — what its clients decode.
+    const body = res.ok ? await res.json() : await errorOfResponse(res);
+    return { status: res.status, body: body as Record<string, any> };
   };
   const startTask = async (startedBy = 'someone'): Promise<Task> => {
     const out = await ecs.send(
