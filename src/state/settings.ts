@@ -144,7 +144,8 @@ export const stateServiceSettings = defineSettings([
     env: 'BLOX_STREAM_HEARTBEAT',
     type: 'duration',
     default: 10_000,
-    description: 'Bookmark line interval on idle streams (0 = none).',
+    description:
+      'Bookmark line interval on idle NDJSON and SSE streams (0 = none; v0.3-style octet-stream clients never get bookmarks).',
   },
   {
     key: 'streamMaxQueued',

@@ -63,10 +63,18 @@ export class StreamSession {
   private watcher: Watcher | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly filter: EntityFilter;
+  /**
+   * Whether the client asked for NDJSON or SSE, and so gets Blox's lines beyond v0.3's: deletes,
+   * bookmarks, a last error line. A client that did not (v0.3's swagger client asks for
+   * application/octet-stream) gets exactly v0.3's stream, puts only: it decodes every line into
+   * an entity, and a line without one (a bookmark) made code written for v0.3 dereference nothing.
+   */
+  private readonly extended: boolean;
 
   constructor(private readonly o: StreamSessionOptions) {
     this.limit = o.settings.maxQueuedLines;
     this.filter = normalizeFilter(o.filter);
+    this.extended = o.mode !== 'octet';
     const res = o.response;
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[o.mode],
@@ -83,7 +91,7 @@ export class StreamSession {
       this.waitingDrain = false;
       this.flush();
     });
-    if (o.settings.heartbeatMs > 0) {
+    if (o.settings.heartbeatMs > 0 && this.extended) {
       this.heartbeat = setInterval(() => this.beat(), Math.max(10, Math.floor(o.settings.heartbeatMs / 2)));
       this.heartbeat.unref();
     }
@@ -165,6 +173,10 @@ export class StreamSession {
 
   private enqueueChange(change: IndexChange): void {
     if (this.closed) return;
+    if (change.type === 'delete' && !this.extended) {
+      this.caughtUp = Math.max(this.caughtUp, change.revision);
+      return;
+    }
     this.queue.push({
       type: change.type,
       revision: change.revision,
@@ -212,8 +224,11 @@ export class StreamSession {
     // A slow client is too far behind for what it has not read to be of use: only the error goes out.
     const lines = slow ? [] : this.queue;
     this.queue = [];
-    const json = JSON.stringify({ type: 'error', error: { code, message } });
-    lines.push({ type: 'error', revision: this.caughtUp, json });
+    // v0.3's clients get what was queued, then the end of the stream (they reconnect from there).
+    if (this.extended) {
+      const json = JSON.stringify({ type: 'error', error: { code, message } });
+      lines.push({ type: 'error', revision: this.caughtUp, json });
+    }
     let chunk = '';
     for (const line of lines) chunk += this.format(line);
     this.o.metrics.streamLines.inc({ kind: this.o.kind, type: 'error' });

@@ -14,6 +14,7 @@ export interface TestStream {
   ended: boolean;
   /** Pause reading (the socket backs up). */
   pause(): void;
+  resume(): void;
   close(): void;
 }
 
@@ -37,6 +38,7 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
           });
         },
         pause: () => res.pause(),
+        resume: () => res.resume(),
         close: () => req!.destroy(),
       };
       res.setEncoding('utf8');

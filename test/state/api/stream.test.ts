@@ -56,10 +56,13 @@ describe('state streams (NDJSON and SSE) on SQLite', () => {
   });
   after(async () => h.close());
 
-  it('sends headers at once (v0.3 waited for the first event), then live puts and deletes', async () => {
-    const s = await openStream(`${h.base}/v1/stream/tasks`);
+  it('sends headers at once (v0.3 waited for the first event), then live puts, and deletes to NDJSON clients', async () => {
+    // v0.3's client asks for application/octet-stream: it gets v0.3's stream, puts only.
+    const s = await openStream(`${h.base}/v1/stream/tasks`, { accept: 'application/octet-stream' });
+    const nd = await openStream(`${h.base}/v1/stream/tasks`, { accept: 'application/x-ndjson' });
     assert.equal(s.status, 200);
     assert.equal(s.headers['content-type'], 'application/octet-stream');
+    assert.equal(nd.headers['content-type'], 'application/x-ndjson');
     assert.equal(s.lines.length, 0);
     await putEntities(h.store, [
       task({ id: 'live1', cluster: 'streams' }),
@@ -71,12 +74,18 @@ describe('state streams (NDJSON and SSE) on SQLite', () => {
     assert.equal(taskIdOf(put!), 'live1');
     assert.deepEqual(Object.keys(put!), ['entity', 'metadata']);
     const { revision } = await h.store.delete(keyOf(task({ id: 'live1', cluster: 'streams' })));
-    await s.waitForLines(2);
-    const del = s.json()[1]!;
+    await nd.waitForLines(2);
+    const del = nd.json()[1]!;
     assert.equal(del.type, 'delete');
     assert.equal(taskIdOf(del), 'live1');
     assert.equal(revisionOf(del), revision);
+    // The v0.3 stream skipped the delete: its next line is the next put.
+    await putEntities(h.store, [task({ id: 'live2', cluster: 'streams' })]);
+    await s.waitForLines(2);
+    assert.deepEqual(s.json().map(taskIdOf), ['live1', 'live2']);
+    assert.ok(s.json().every((l) => l.type === undefined && l.entity));
     s.close();
+    nd.close();
   });
 
   it('replays from a past entityVersion inclusively (RUNNING then STOPPED), then continues live', async () => {
@@ -236,14 +245,18 @@ describe('stream resume beyond the in-memory change log, compaction, bookmarks, 
     }
   });
 
-  it('sends bookmarks with the current revision on an idle stream', async () => {
+  it('sends bookmarks with the current revision on an idle stream (not to v0.3 clients)', async () => {
     const h = await start({ heartbeatMs: 40 });
     try {
       const rev = await putEntities(h.store, [instance({ id: 'bm' })]);
       await waitFor('index', () => h.service.index.revision >= rev);
-      const s = await openStream(`${h.base}/v1/stream/tasks`);
-      await s.waitForLines(1);
+      const v03 = await openStream(`${h.base}/v1/stream/tasks`);
+      const s = await openStream(`${h.base}/v1/stream/tasks`, { accept: 'application/x-ndjson' });
+      await s.waitForLines(3);
       assert.deepEqual(s.json()[0], { type: 'bookmark', metadata: { entityVersion: String(rev) } });
+      // Three heartbeats later the v0.3 stream still has nothing: it never gets a line without an entity.
+      assert.equal(v03.lines.length, 0);
+      v03.close();
       s.close();
     } finally {
       await h.close();
@@ -253,7 +266,9 @@ describe('stream resume beyond the in-memory change log, compaction, bookmarks, 
   it('drops a client that stops reading, without holding up another one', async () => {
     const h = await start({ maxQueuedLines: 20 });
     try {
-      const slow = await openStream(`${h.base}/v1/stream/tasks?format=native`);
+      const slow = await openStream(`${h.base}/v1/stream/tasks?format=native`, {
+        accept: 'application/x-ndjson',
+      });
       const fast = await openStream(`${h.base}/v1/stream/tasks?format=native`);
       slow.pause();
       const padding = 'x'.repeat(64 * 1024);
@@ -274,6 +289,12 @@ describe('stream resume beyond the in-memory change log, compaction, bookmarks, 
       });
       const metrics = await (await fetch(`${h.base}/metrics`)).text();
       assert.match(metrics, /blox_state_stream_dropped_clients_total\{kind="task",reason="slow"\} 1/);
+      // An NDJSON client learns why: the last line before the end says so.
+      slow.resume();
+      await waitFor('the slow stream to end', () => slow.ended, { timeoutMs: 10_000 });
+      const last = slow.json().at(-1)!;
+      assert.equal(last.type, 'error');
+      assert.equal((last.error as { code: string }).code, 'SlowConsumer');
       slow.close();
       fast.close();
     } finally {
