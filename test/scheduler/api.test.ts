@@ -168,6 +168,41 @@ describe('scheduler API (v0.3 compatible)', () => {
     assert.match(errorOf(bad).message, /not valid JSON/);
   });
 
+  it('reads a JSON body whatever its content type, as v0.3 did (curl -d sends a form type)', async () => {
+    const name = (i: number) =>
+      JSON.stringify({
+        name: `ctype-${i}`,
+        instanceGroup: { cluster: 'DSTestCluster' },
+        taskDefinition: 'sleep',
+      });
+    const types = ['application/x-www-form-urlencoded', 'text/plain', undefined];
+    for (const [i, type] of types.entries()) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/environments',
+        payload: name(i),
+        headers: type ? { 'content-type': type } : {},
+      });
+      assert.equal(res.statusCode, 200, `${type}: ${res.body}`);
+    }
+    const env = (await call('GET', '/v1/environments/ctype-0')).body!;
+    const deploy = await app.inject({
+      method: 'POST',
+      url: `/v1/environments/ctype-0/deployments?deploymentToken=${env.deploymentToken}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
+    assert.equal(deploy.statusCode, 200, deploy.body);
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/environments',
+      payload: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(errorOf(bad).message, /not valid JSON/);
+  });
+
   it('duplicate name → 400; inactive cluster and task definition → 404 (v0.3 messages)', async () => {
     await create('dup');
     const dup = await create('dup');

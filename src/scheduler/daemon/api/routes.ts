@@ -66,9 +66,13 @@ export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginA
 
   return async (app: FastifyInstance) => {
     // v0.3 clients POST deployments without a body (sometimes with a JSON content type): an
-    // empty body is "no body"; malformed JSON is a 400 that says so.
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    // empty body is "no body"; malformed JSON is a 400 that says so. v0.3 read every body as
+    // JSON whatever its content type (curl -d sends application/x-www-form-urlencoded), so do we.
+    const json = (
+      _req: unknown,
+      body: string | Buffer,
+      done: (err: Error | null, body?: unknown) => void,
+    ) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
       try {
@@ -79,7 +83,9 @@ export function schedulerRoutes(options: SchedulerRoutesOptions): FastifyPluginA
           undefined,
         );
       }
-    });
+    };
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, json);
     app.post(
       '/v1/environments',
       {
