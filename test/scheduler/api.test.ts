@@ -57,6 +57,9 @@ describe('scheduler API (v0.3 compatible)', () => {
       headers: res.headers,
     };
   };
+  /** A POST with a raw body and the given content type (none when undefined). */
+  const postRaw = (url: string, payload: string, contentType: string | undefined) =>
+    app.inject({ method: 'POST', url, payload, headers: contentType ? { 'content-type': contentType } : {} });
   const create = (name: string, cluster = 'DSTestCluster', taskDefinition = 'sleep') =>
     call('POST', '/v1/environments', { name, instanceGroup: { cluster }, taskDefinition });
 
@@ -158,12 +161,7 @@ describe('scheduler API (v0.3 compatible)', () => {
       assert.ok(res.body!.message.startsWith(message), `${res.body!.message} vs ${message}`);
       assert.equal(typeof res.body!.code, 'string');
     }
-    const bad = await app.inject({
-      method: 'POST',
-      url: '/v1/environments',
-      payload: '{oops',
-      headers: { 'content-type': 'application/json' },
-    });
+    const bad = await postRaw('/v1/environments', '{oops', 'application/json');
     assert.equal(bad.statusCode, 400);
     assert.match(errorOf(bad).message, /not valid JSON/);
   });
@@ -177,28 +175,18 @@ describe('scheduler API (v0.3 compatible)', () => {
       });
     const types = ['application/x-www-form-urlencoded', 'text/plain', undefined];
     for (const [i, type] of types.entries()) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/v1/environments',
-        payload: name(i),
-        headers: type ? { 'content-type': type } : {},
-      });
+      const res = await postRaw('/v1/environments', name(i), type);
       assert.equal(res.statusCode, 200, `${type}: ${res.body}`);
     }
     const env = (await call('GET', '/v1/environments/ctype-0')).body!;
-    const deploy = await app.inject({
-      method: 'POST',
-      url: `/v1/environments/ctype-0/deployments?deploymentToken=${env.deploymentToken}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: '',
-    });
+    const form = 'application/x-www-form-urlencoded';
+    const deploy = await postRaw(
+      `/v1/environments/ctype-0/deployments?deploymentToken=${env.deploymentToken}`,
+      '',
+      form,
+    );
     assert.equal(deploy.statusCode, 200, deploy.body);
-    const bad = await app.inject({
-      method: 'POST',
-      url: '/v1/environments',
-      payload: 'name=x',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+    const bad = await postRaw('/v1/environments', 'name=x', form);
     assert.equal(bad.statusCode, 400);
     assert.match(errorOf(bad).message, /not valid JSON/);
   });

@@ -212,33 +212,20 @@ describe('ECS task definitions', () => {
   });
 
   it('takes task-level sizes in vCPUs and GB and stores them as CPU units and MiB', async () => {
-    const r = await run.client.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'sized',
-        cpu: '0.5 vCPU',
-        memory: '2 GB',
-        containerDefinitions: [container],
-      }),
-    );
-    assert.equal(r.taskDefinition!.cpu, '512');
-    assert.equal(r.taskDefinition!.memory, '2048');
-    const plain = await run.client.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'sized',
-        cpu: '1 vcpu',
-        memory: '1GB',
-        containerDefinitions: [container],
-      }),
-    );
-    assert.equal(plain.taskDefinition!.cpu, '1024');
-    assert.equal(plain.taskDefinition!.memory, '1024');
-    for (const bad of [{ cpu: '1.3 vCPU' }, { cpu: 'lots' }, { memory: '2 TB' }, { memory: '0 GB' }]) {
-      const err = await rejectsWith(
-        run.client.send(
-          new RegisterTaskDefinitionCommand({ family: 'sized', ...bad, containerDefinitions: [container] }),
-        ),
-        'ClientException',
+    const register = (size: { cpu?: string; memory?: string }) =>
+      run.client.send(
+        new RegisterTaskDefinitionCommand({ family: 'sized', ...size, containerDefinitions: [container] }),
       );
+    for (const [given, cpu, memory] of [
+      [{ cpu: '0.5 vCPU', memory: '2 GB' }, '512', '2048'],
+      [{ cpu: '1 vcpu', memory: '1GB' }, '1024', '1024'],
+      [{ cpu: '256', memory: '512' }, '256', '512'],
+    ] as const) {
+      const { taskDefinition } = await register(given);
+      assert.deepEqual([taskDefinition!.cpu, taskDefinition!.memory], [cpu, memory], JSON.stringify(given));
+    }
+    for (const bad of [{ cpu: '1.3 vCPU' }, { cpu: 'lots' }, { memory: '2 TB' }, { memory: '0 GB' }]) {
+      const err = await rejectsWith(register(bad), 'ClientException');
       assert.match(err.message, new RegExp(`Invalid '${Object.keys(bad)[0]}' value`));
     }
   });
