@@ -228,10 +228,10 @@ export class StreamSession {
     if (this.extended) {
       const json = JSON.stringify({ type: 'error', error: { code, message } });
       lines.push({ type: 'error', revision: this.caughtUp, json });
+      this.o.metrics.streamLines.inc({ kind: this.o.kind, type: 'error' });
     }
     let chunk = '';
     for (const line of lines) chunk += this.format(line);
-    this.o.metrics.streamLines.inc({ kind: this.o.kind, type: 'error' });
     const res = this.o.response;
     if (!res.writableEnded) res.end(chunk);
     // A client that stopped reading never lets end() finish: cut it after a grace period.
