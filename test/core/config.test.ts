@@ -146,3 +146,36 @@ describe('config loader', () => {
     assert.equal(parseAddress('host:99999'), undefined);
   });
 });
+
+describe('defaults', () => {
+  it('are parsed like any other value: a duration default written "10s" loads as 10000 ms', () => {
+    const s = defineSettings([
+      { key: 'every', flag: 'every', type: 'duration', default: '10s', description: 'a period' },
+    ] as const);
+    assert.equal(loadConfig(s, { env: {} }).config.every, 10_000);
+  });
+
+  it("every command's defaults load as their type (a duration is a number of ms)", async () => {
+    const modules = await Promise.all([
+      import('../../src/scheduler/settings.js'),
+      import('../../src/state/settings.js'),
+      import('../../src/cli/up-settings.js'),
+      import('../../src/cli/commands/local-aws-settings.js'),
+      import('../../src/cli/client/settings.js'),
+      import('../../src/cli/client/deploy-settings.js'),
+      import('../../src/cli/commands/env.js'),
+    ]);
+    let checked = 0;
+    for (const m of modules)
+      for (const list of Object.values(m))
+        if (Array.isArray(list))
+          for (const spec of list as Array<{ key: string; type: string; default?: unknown }>) {
+            if (spec.default === undefined) continue;
+            // One setting at a time, so required ones of the same command do not get in the way.
+            const value = loadConfig([spec] as never, { env: {} }).config[spec.key as never] as unknown;
+            if (spec.type === 'duration') assert.equal(typeof value, 'number', `${spec.key} default`);
+            checked++;
+          }
+    assert.ok(checked > 30, `${checked} defaults checked`);
+  });
+});

@@ -65,7 +65,14 @@ export function loadConfig<const T extends readonly SettingSpec[]>(
     const chosen = candidates[0];
     if (!chosen) {
       if (spec.default !== undefined) {
-        values[spec.key] = spec.default;
+        // Through the same parsing as every other source: a duration default may be written '10s'
+        // (taken raw, such a default once reached setInterval as a string: a resync every ~1 ms).
+        const result = coerce(spec, spec.default);
+        if (!result.ok)
+          throw new Error(
+            `setting ${spec.key}: its default ${JSON.stringify(spec.default)} is not ${result.expected}`,
+          );
+        values[spec.key] = result.value;
         sources[spec.key] = 'default';
       } else if (spec.required) {
         problems.push(`${describe(spec)} is required: ${spec.description}`);
