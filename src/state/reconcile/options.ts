@@ -4,6 +4,11 @@ import { ConfigError } from '../../core/errors.js';
 export interface ReconcileOptions {
   /** Time between the end of one pass and the start of the next (default 5 min; 0 = only at start and on demand). */
   intervalMs?: number;
+  /**
+   * After a failed pass (ECS or the store unreachable), the next one comes after this long (default
+   * 5 s), doubling per failure in a row up to `intervalMs`, instead of a whole interval later.
+   */
+  retryAfterFailureMs?: number;
   /** Delay before the first pass after start (default 0: right away, in the background). */
   initialDelayMs?: number;
   /** Reconcile only these clusters (names or ARNs); default: every cluster ListClusters returns. */
@@ -55,6 +60,7 @@ export function resolveReconcileOptions(o: ReconcileOptions = {}): ResolvedRecon
   return {
     intervalMs: num('intervalMs', o.intervalMs, 300_000, 0, 7 * 86_400_000),
     initialDelayMs: num('initialDelayMs', o.initialDelayMs, 0, 0, 86_400_000),
+    retryAfterFailureMs: num('retryAfterFailureMs', o.retryAfterFailureMs, 5_000, 1, 86_400_000),
     ...(o.clusters && o.clusters.length > 0 ? { clusters: o.clusters.map((c) => c.trim()) } : {}),
     clusterConcurrency: num('clusterConcurrency', o.clusterConcurrency, 2, 1, 32),
     callsPerSecond: num('callsPerSecond', o.callsPerSecond, 20, 0.1, 10_000, false),

@@ -75,6 +75,8 @@ class ReconcileLoop implements Reconciler {
   private lastSuccessAt: string | undefined;
   private lastError: { at: string; message: string } | undefined;
   private nextPassAt: string | undefined;
+  /** Failed passes in a row: the next one comes sooner than the interval (see afterPass). */
+  private failuresInARow = 0;
   private readonly counts = {
     passes: 0,
     successes: 0,
@@ -133,12 +135,28 @@ class ReconcileLoop implements Reconciler {
       this.timer = undefined;
       this.nextPassAt = undefined;
     }
-    this.running = this.pass().finally(() => {
+    const pass = this.pass();
+    this.running = pass.finally(() => {
       this.running = undefined;
       this.current = undefined;
-      if (this.opts.intervalMs > 0) this.schedule(this.opts.intervalMs);
     });
+    void pass.then(
+      (summary) => this.afterPass(summary.result !== 'failed'),
+      () => this.afterPass(false),
+    );
     return this.running;
+  }
+
+  /**
+   * Schedules the next pass: after the interval, or — after a failed pass (ECS or the store
+   * unreachable, as when etcd starts after Blox) — sooner: retryAfterFailureMs, doubling up to the interval,
+   * so the state is not left empty or stale for a whole interval.
+   */
+  private afterPass(ok: boolean): void {
+    this.failuresInARow = ok ? 0 : this.failuresInARow + 1;
+    if (this.opts.intervalMs <= 0) return;
+    const retry = this.opts.retryAfterFailureMs * 2 ** Math.min(this.failuresInARow - 1, 16);
+    this.schedule(ok ? this.opts.intervalMs : Math.min(this.opts.intervalMs, retry));
   }
 
   async stop(): Promise<void> {
@@ -247,8 +265,15 @@ class ReconcileLoop implements Reconciler {
       const message = passError ?? failed.map((f) => `${f.cluster}: ${f.error}`).join('; ');
       this.lastError = { at: summary.finishedAt, message };
     }
-    this.log.info(
-      { result, durationMs: summary.durationMs, drift, failed: failed.length },
+    const level = result === 'success' ? 'info' : 'warn';
+    this.log[level](
+      {
+        result,
+        durationMs: summary.durationMs,
+        drift,
+        failed: failed.length,
+        ...(this.lastError && result !== 'success' ? { error: this.lastError.message } : {}),
+      },
       'reconcile pass finished',
     );
     return summary;

@@ -8,7 +8,7 @@ import { parseStoredEntity, serializeStoredEntity } from '../../../src/core/ecs/
 import { startIngest } from '../../../src/state/ingest/index.js';
 import { startReconciler, type Reconciler } from '../../../src/state/reconcile/index.js';
 import type { Store } from '../../../src/store/types.js';
-import { waitFor } from '../../support/env.js';
+import { freePort, waitFor } from '../../support/env.js';
 import { BACKENDS, type Backend } from '../writer/backends.js';
 import { ecsTruth, runTasks, startAws, type AwsHarness } from '../ingest/harness.js';
 import { sameVersions, storeView } from '../ingest/store-view.js';
@@ -273,6 +273,38 @@ for (const makeBackend of BACKENDS) {
       const truth = await ecsTruth(h.ecs);
       const view = await storeView(store);
       assert.ok(sameVersions(truth.tasks, view.tasks) && sameVersions(truth.instances, view.instances));
+    });
+
+    it('after a failed pass tries again soon (retryAfterFailureMs, doubling), not a whole interval later', async () => {
+      const store = await backend.open();
+      // ECS unreachable: a port nothing listens on.
+      const down = createEcsClient({
+        ...h.clientOptions,
+        endpoint: `http://127.0.0.1:${await freePort()}`,
+        maxAttempts: 1,
+      });
+      try {
+        const r = reconciler(
+          store,
+          { initialDelayMs: 0, intervalMs: 3_600_000, retryAfterFailureMs: 20 },
+          new Registry(),
+          down,
+        );
+        const s = await waitFor(
+          'three failed passes',
+          () => (r.status().counts.failures >= 3 ? r.status() : undefined),
+          {
+            timeoutMs: 20_000,
+          },
+        );
+        assert.equal(s.lastPass!.result, 'failed');
+        assert.ok(s.lastError?.message);
+        // The next one is scheduled well within the hour-long interval.
+        await waitFor('next pass scheduled', () => r.status().nextPassAt);
+        assert.ok(Date.parse(r.status().nextPassAt!) - Date.now() < 60_000, r.status().nextPassAt);
+      } finally {
+        down.destroy();
+      }
     });
 
     it('runs in the background at start and shows progress per cluster while running', async () => {
