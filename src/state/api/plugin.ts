@@ -8,6 +8,7 @@ import type { StreamHub } from './routes-stream.js';
 import { registerStreamRoutes, type StreamSettings } from './routes-stream.js';
 import { statusSchema } from './schemas.js';
 import { warmItemCache } from './warm-cache.js';
+import { HttpError } from '../../server/http-error.js';
 
 export interface StateApiOptions {
   index: StateIndex;
@@ -43,6 +44,17 @@ export function stateApiPlugin(options: StateApiOptions): FastifyPluginAsync {
       const route = request.routeOptions.url ?? 'unknown';
       metrics.requests.inc({ route, status: String(reply.statusCode) });
       metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    });
+
+    // Until the index has loaded the persisted state (the store unreachable, e.g. etcd not up
+    // yet), an entity route would answer an empty cluster as if it were the truth: say 503.
+    app.addHook('onRequest', async (request) => {
+      if (index.ready || !request.url.startsWith('/v1/') || request.url.startsWith('/v1/status')) return;
+      throw new HttpError(
+        503,
+        'NotReady',
+        'the state service is still loading the persisted cluster state (is its store reachable?); retry shortly',
+      );
     });
 
     registerEntityRoutes(app, index);

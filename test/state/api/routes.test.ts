@@ -16,6 +16,11 @@ import {
   taskArn,
 } from './fixtures.js';
 import { errorOf } from '../../support/api-error.js';
+import { stateApiPlugin } from '../../../src/state/api/plugin.js';
+import { StateIndex } from '../../../src/state/index/index.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { createHttpApp } from '../../../src/server/app.js';
+import { Registry } from 'prom-client';
 
 /** The list/get API against a real SQLite store (through fastify inject: no sockets needed). */
 describe('state API: list, get, filters, validation (SQLite)', () => {
@@ -382,5 +387,32 @@ describe('state API: large lists (SQLite, loopback socket)', () => {
     assert.equal((await head.arrayBuffer()).byteLength, 0);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /route="\/v1\/tasks",status="200"\} ([3-9]|\d{2,})/);
+  });
+});
+
+describe('state API before the index has loaded the persisted state', () => {
+  it('answers 503 NotReady on entity routes (not an empty cluster), /v1/status still answers', async () => {
+    const dir = await tempDir();
+    const store = await openStore({ backend: 'sqlite', dataDir: dir.path });
+    const app = await createHttpApp({
+      logger: silentLogger,
+      plugins: [
+        stateApiPlugin({ index: new StateIndex(), store, registry: new Registry(), warmListCache: false }),
+      ],
+    });
+    try {
+      for (const url of ['/v1/tasks', '/v1/instances?cluster=default', '/v1/stream/tasks']) {
+        const res = await app.inject({ method: 'GET', url });
+        assert.equal(res.statusCode, 503, url);
+        assert.equal(errorOf(res).code, 'NotReady', url);
+      }
+      const status = await app.inject({ method: 'GET', url: '/v1/status' });
+      assert.equal(status.statusCode, 200);
+      assert.equal(status.json().index.ready, false);
+    } finally {
+      await app.close();
+      await store.close();
+      await dir.cleanup();
+    }
   });
 });
