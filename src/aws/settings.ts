@@ -13,7 +13,7 @@ export const awsSettings = defineSettings([
     type: 'string',
     placeholder: '<url>',
     description:
-      'AWS endpoint URL for ECS and SQS (e.g. a local emulator); default: AWS_ENDPOINT_URL (or v0.3’s ECS_ENDPOINT for ECS) or AWS.',
+      'AWS endpoint URL for ECS and SQS (e.g. a local emulator); default: AWS_ENDPOINT_URL, else AWS (blox scheduler also reads v0.3’s ECS_ENDPOINT).',
   },
   {
     key: 'awsRegion',
